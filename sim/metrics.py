@@ -1,0 +1,247 @@
+"""Streaming metrics: running sums per day, per cell and per driver — never per event.
+
+Memory is fixed by the horizon (days) and the journey (cells); customers are kept by the
+model for the per-customer table. Nothing grows with the number of events.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sim import behaviour
+from sim.result import Result
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.journey import EpisodeScore, JourneyPlan
+    from sim.model import Customer, Model
+
+#: Daily counters, in report order. Rates and means are derived from them in :meth:`daily`.
+_DAILY = (
+    "prospects", "acquired", "churned", "purchases", "revenue", "satisfaction_sum",
+    "promises", "kept", "wom_positive", "wom_negative", "complaints", "recovered",
+    "active", "trust_sum",
+)
+#: What can be attributed to the worst touchpoint × dimension of an episode.
+DRIVER_OUTCOMES = ("churn", "complaints", "wom_negative")
+
+
+class Collector:
+    """Receives the model's notifications and keeps only aggregates."""
+
+    def __init__(self, plan: JourneyPlan, horizon: float) -> None:
+        self.plan = plan
+        self.days = max(1, math.ceil(horizon / 24.0 - 1e-9))
+        self.daily = {name: np.zeros(self.days) for name in _DAILY}
+        self.snapshot_taken = np.zeros(self.days, dtype=bool)
+        n = len(plan.cells)
+        self.cell = {name: np.zeros(n) for name in
+                     ("visits", "promised", "promised_sum", "expected_sum", "delivered_sum", "gap_sum", "kept")}
+        # one extra row for episodes where nothing fell short ("no gap")
+        self.drivers = np.zeros((n + 1, len(DRIVER_OUTCOMES)))
+        self.totals = {name: 0.0 for name in (
+            "prospects_paid", "prospects_wom", "lost", "variable_cost", "compensation",
+            "unresolved", "listeners")}
+        self.active = 0
+        self.trust_sum = 0.0
+
+    def _day(self, now: float) -> int:
+        return min(int(now // 24.0), self.days - 1)
+
+    # ------------------------------------------------------------------ notifications
+    def prospect(self, now: float, source: str, bought: bool) -> None:
+        self.daily["prospects"][self._day(now)] += 1
+        self.totals["prospects_paid" if source == "paid" else "prospects_wom"] += 1
+        if not bought:
+            self.totals["lost"] += 1
+
+    def acquired(self, customer: Customer) -> None:
+        self.daily["acquired"][self._day(customer.acquired_at)] += 1
+        self.active += 1
+        self.trust_sum += customer.trust
+
+    def trust_changed(self, delta: float) -> None:
+        self.trust_sum += delta
+
+    def churned(self, customer: Customer, worst_cell: int) -> None:
+        self.daily["churned"][self._day(customer.churned_at)] += 1
+        self.active -= 1
+        self.trust_sum -= customer.trust
+        self.drivers[worst_cell, 0] += 1
+
+    def complaint(self, now: float, worst_cell: int) -> None:
+        self.daily["complaints"][self._day(now)] += 1
+        self.drivers[worst_cell, 1] += 1
+
+    def recovered(self, now: float, compensation: float) -> None:
+        self.daily["recovered"][self._day(now)] += 1
+        self.totals["compensation"] += compensation
+
+    def unresolved(self, now: float) -> None:
+        self.totals["unresolved"] += 1
+
+    def talk(self, now: float, valence: float, listeners: int, worst_cell: int) -> None:
+        day = self._day(now)
+        if valence > 0:
+            self.daily["wom_positive"][day] += 1
+        else:
+            self.daily["wom_negative"][day] += 1
+            self.drivers[worst_cell, 2] += 1
+        self.totals["listeners"] += listeners
+
+    def episode(self, now: float, cells: np.ndarray, delivered: np.ndarray, score: EpisodeScore,
+                satisfaction: float, revenue: float, variable_cost: float) -> None:
+        day = self._day(now)
+        daily = self.daily
+        daily["purchases"][day] += 1
+        daily["revenue"][day] += revenue
+        daily["satisfaction_sum"][day] += satisfaction
+        promised = score.has_promise
+        daily["promises"][day] += np.count_nonzero(promised)
+        daily["kept"][day] += np.count_nonzero(score.kept & promised)
+        self.totals["variable_cost"] += variable_cost
+        cell = self.cell
+        np.add.at(cell["visits"], cells, 1.0)
+        np.add.at(cell["expected_sum"], cells, score.expected)
+        np.add.at(cell["delivered_sum"], cells, delivered)
+        np.add.at(cell["gap_sum"], cells, score.gap)
+        with_promise = cells[promised]
+        np.add.at(cell["promised"], with_promise, 1.0)
+        np.add.at(cell["promised_sum"], with_promise, score.promise[promised])
+        np.add.at(cell["kept"], with_promise, score.kept[promised])
+
+    def snapshot(self, day: int) -> None:
+        if day < self.days:
+            self.daily["active"][day] = self.active
+            self.daily["trust_sum"][day] = self.trust_sum
+            self.snapshot_taken[day] = True
+
+    # ------------------------------------------------------------------ tables
+    def result(self, model: Model, wall_time: float) -> Result:
+        for day in np.flatnonzero(~self.snapshot_taken):
+            self.snapshot(int(day))  # the last, partial day ends with the run
+        scenario = model.scenario
+        customers = customer_table(model.customers, scenario.perception)
+        daily = self.daily_table()
+        touchpoints = self.touchpoint_table()
+        kpis = self.kpis(model, customers, daily)
+        drivers = self.driver_table()
+        return Result(scenario=scenario, seed=model.seed, horizon=model.horizon, kpis=kpis,
+                      daily=daily, touchpoints=touchpoints, customers=customers,
+                      driver_counts=drivers, wall_time=wall_time)
+
+    def daily_table(self) -> pd.DataFrame:
+        d = self.daily
+        with np.errstate(invalid="ignore", divide="ignore"):
+            table = pd.DataFrame({
+                "day": np.arange(self.days),
+                "prospects": d["prospects"].astype(int),
+                "acquired": d["acquired"].astype(int),
+                "churned": d["churned"].astype(int),
+                "active": d["active"].astype(int),
+                "purchases": d["purchases"].astype(int),
+                "revenue": d["revenue"],
+                "satisfaction": d["satisfaction_sum"] / d["purchases"],
+                "promise_kept_rate": d["kept"] / d["promises"],
+                "trust": d["trust_sum"] / d["active"],
+                "wom_positive": d["wom_positive"].astype(int),
+                "wom_negative": d["wom_negative"].astype(int),
+                "complaints": d["complaints"].astype(int),
+                "recovered": d["recovered"].astype(int),
+            })
+        return table
+
+    def touchpoint_table(self) -> pd.DataFrame:
+        plan, c = self.plan, self.cell
+        visits = c["visits"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            table = pd.DataFrame({
+                "touchpoint": [plan.touchpoint_names[k] for k, _ in plan.cells],
+                "dimension": [d for _, d in plan.cells],
+                "visits": visits.astype(int),
+                "promised": c["promised_sum"] / c["promised"],
+                "expected": c["expected_sum"] / visits,
+                "delivered": c["delivered_sum"] / visits,
+                "gap": c["gap_sum"] / visits,
+                "kept_rate": c["kept"] / c["promised"],
+                "norm": plan.norm,
+            })
+        return table
+
+    def driver_table(self) -> pd.DataFrame:
+        plan = self.plan
+        labels = [(plan.touchpoint_names[k], d) for k, d in plan.cells] + [("(no shortfall)", "")]
+        table = pd.DataFrame(self.drivers.astype(int), columns=list(DRIVER_OUTCOMES))
+        table.insert(0, "dimension", [d for _, d in labels])
+        table.insert(0, "touchpoint", [t for t, _ in labels])
+        return table
+
+    def kpis(self, model: Model, customers: pd.DataFrame, daily: pd.DataFrame) -> pd.Series:
+        scenario, t = model.scenario, self.totals
+        days = model.horizon / 24.0
+        acquired = int(daily["acquired"].sum())
+        churned = int(daily["churned"].sum())
+        purchases = int(daily["purchases"].sum())
+        revenue = float(daily["revenue"].sum())
+        capacity_cost = sum(r.capacity * r.cost_per_hour for r in scenario.resources) * model.horizon
+        ad_spend = scenario.market.ad_spend_per_day * days
+        costs = t["variable_cost"] + t["compensation"] + capacity_cost + ad_spend
+        promises = float(self.daily["promises"].sum())
+        surveyed = customers[customers["episodes"] > 0]
+        nan = float("nan")
+        return pd.Series({
+            "prospects": model.prospects,
+            "prospects_paid": int(t["prospects_paid"]),
+            "prospects_wom": int(t["prospects_wom"]),
+            "acquired": acquired,
+            "lost": int(t["lost"]),
+            "active": self.active,
+            "churned": churned,
+            "churn_rate": churned / acquired if acquired else nan,
+            "purchases": purchases,
+            "revenue": revenue,
+            "costs": costs,
+            "profit": revenue - costs,
+            "clv": float(customers["clv"].sum()) / acquired if acquired else nan,
+            "cac": ad_spend / acquired if acquired else nan,
+            "satisfaction_mean": float(self.daily["satisfaction_sum"].sum()) / purchases if purchases else nan,
+            "nps": behaviour.net_promoter_score(surveyed["ltr"]),
+            "trust_mean": float(surveyed["trust"].mean()) if len(surveyed) else nan,
+            "promise_kept_rate": float(self.daily["kept"].sum()) / promises if promises else nan,
+            "wom_positive": int(daily["wom_positive"].sum()),
+            "wom_negative": int(daily["wom_negative"].sum()),
+            "wom_listeners": int(t["listeners"]),
+            "complaints": int(daily["complaints"].sum()),
+            "recovered": int(daily["recovered"].sum()),
+            "unresolved": int(t["unresolved"]),
+        }, name=scenario.name)
+
+
+def customer_table(customers: list[Customer], perception) -> pd.DataFrame:
+    """One row per acquired customer; days since the start for times."""
+    columns = {
+        "id": [c.id for c in customers],
+        "source": [c.source for c in customers],
+        "acquired_day": [c.acquired_at / 24.0 for c in customers],
+        "episodes": [c.episodes for c in customers],
+        "active": [math.isnan(c.churned_at) for c in customers],
+        "churned_day": [c.churned_at / 24.0 for c in customers],
+        "attitude": [c.attitude for c in customers],
+        "trust": [c.trust for c in customers],
+        "cumulative_satisfaction": [c.cumulative for c in customers],
+        "last_satisfaction": [c.last_satisfaction for c in customers],
+        "complaints": [c.complaints for c in customers],
+        "revenue": [c.revenue for c in customers],
+        "clv": [c.discounted_margin for c in customers],
+        "baseline_churn": [c.baseline_churn for c in customers],
+    }
+    table = pd.DataFrame(columns)
+    table.insert(
+        7, "ltr",
+        behaviour.likelihood_to_recommend(table["attitude"].to_numpy(), perception.ltr_neutral,
+                                          perception.ltr_slope),
+    )
+    return table

@@ -1,0 +1,414 @@
+"""The SimPy engine: prospects arrive, choose, and customers live through their journeys.
+
+Processes (each a short generator that reads like the story it models):
+
+* :meth:`Model.paid_arrivals` — prospects from paid channels, a Poisson stream;
+* :meth:`Model.referral` — a person reached by word of mouth, who shops a little later;
+* :meth:`Model.lifecycle` — a customer's purchases: journey, feelings, complaint, talk,
+  churn or come back after an inter-purchase time;
+* :meth:`Model.journey` — one purchase through the touchpoints; capacity-limited stages
+  queue at a ``simpy.Resource`` so delivered time = waiting + work;
+* :meth:`Model.complain` — a complaint queues at support and is handled or given up on.
+
+Randomness is counter-based (:mod:`sim.rng`): every draw is tied to a customer, a purpose
+and an episode, so a policy change does not reshuffle who arrives or what each customer is
+like (common random numbers).
+
+>>> from sim import examples
+>>> result = run(examples.load("pizza"), seed=1, horizon="30 d")
+>>> result.kpis["acquired"] > 0
+True
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import simpy
+
+from sim import behaviour
+from sim.distributions import Beta, Exponential, poisson_inverse
+from sim.journey import JourneyPlan, score_episode
+from sim.metrics import Collector
+from sim.result import Result
+from sim.rng import (
+    ARRIVAL,
+    CHOICE,
+    CHURN,
+    COMPLAIN,
+    REFERRAL,
+    REPURCHASE,
+    ROUTE,
+    SERVICE,
+    SLOTS,
+    TALK,
+    TRAITS,
+    Streams,
+    derive_key,
+    uniform,
+)
+from sim.scenario import Scenario
+from sim.units import parse_duration
+
+# Slots within one touchpoint's block of an episode's random numbers (see sim.rng.SLOTS).
+_SLOTS_PER_TOUCHPOINT = 16
+_COST_SLOT, _SERVICE_SLOT, _FAILURE_SLOT, _ROUTE_SLOT = 12, 13, 14, 15
+_MAX_STAGES = _COST_SLOT
+
+
+class Customer:
+    """One customer's state. Small on purpose: the engine keeps every customer for the
+    per-customer table, so memory grows with customers, not with events."""
+
+    __slots__ = (
+        "acquired_at", "attitude", "baseline_churn", "churned_at", "complaints", "cumulative",
+        "discounted_margin", "episodes", "failures", "id", "key", "last_satisfaction",
+        "prior", "revenue", "source", "trust_broken", "trust_kept",
+    )
+
+    def __init__(self, cid: int, key: int, source: str, now: float, prior: np.ndarray,
+                 trust_kept: float, trust_broken: float, baseline_churn: float) -> None:
+        self.id = cid
+        self.key = key
+        self.source = source
+        self.acquired_at = now
+        self.prior = prior
+        self.trust_kept = trust_kept
+        self.trust_broken = trust_broken
+        self.baseline_churn = baseline_churn
+        self.attitude = 0.0
+        self.cumulative = 0.0
+        self.episodes = 0
+        self.failures = 0
+        self.complaints = 0
+        self.churned_at = math.nan
+        self.revenue = 0.0
+        self.discounted_margin = 0.0
+        self.last_satisfaction = math.nan
+
+    @property
+    def trust(self) -> float:
+        return self.trust_kept / (self.trust_kept + self.trust_broken)
+
+
+class Model:
+    """One simulation of a scenario. Use :func:`run` unless you need the live model.
+
+    ``seed`` fixes every random number; ``horizon`` is hours or a string ("180 d").
+    """
+
+    def __init__(self, scenario: Scenario, seed: int = 1, horizon: float | str | None = None) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.horizon = scenario.horizon if horizon is None else _horizon(horizon)
+        self.env = simpy.Environment()
+        self.streams = Streams(seed)
+        self.plan = JourneyPlan(scenario)
+        if len(scenario.touchpoints) * _SLOTS_PER_TOUCHPOINT > SLOTS:
+            raise ValueError(f"at most {SLOTS // _SLOTS_PER_TOUCHPOINT} touchpoints are supported")
+        for tp in scenario.touchpoints:
+            if len(tp.stages) > _MAX_STAGES:
+                raise ValueError(f"touchpoint {tp.name!r}: at most {_MAX_STAGES} stages are supported")
+        self.resources = {r.name: simpy.Resource(self.env, r.capacity) for r in scenario.resources}
+        self.support = self.resources.get(scenario.complaints.resource)
+        self.quoters = self._quoters()
+        self.churn_propensity = Beta(scenario.retention.churn_a, scenario.retention.churn_b)
+        self.referral_delay = Exponential(scenario.wom.delay)
+        self.metrics = Collector(self.plan, self.horizon)
+        self.customers: list[Customer] = []
+        self.prospects = 0  # everyone who has made a buy/not-buy decision
+        self._paid = 0
+
+    def _quoters(self) -> list:
+        quoters = []
+        for k, dim in self.plan.cells:
+            tp = self.scenario.touchpoints[k]
+            policy = getattr(tp.promise, dim)
+            if policy is None:
+                quoters.append(None)
+                continue
+            parts = [s.duration for s in tp.stages] if dim == "time" else [getattr(tp.delivered, dim)]
+            quoters.append(policy.quoter(parts, lower_is_better=dim != "service"))
+        return quoters
+
+    # ------------------------------------------------------------------ running
+    def run(self) -> Result:
+        """Simulate up to the horizon and return the :class:`~sim.result.Result`."""
+        started = time.perf_counter()
+        self.env.process(self.paid_arrivals())
+        self.env.process(self.daily_snapshots())
+        self.env.run(until=self.horizon)
+        return self.metrics.result(self, wall_time=time.perf_counter() - started)
+
+    def promises(self) -> np.ndarray:
+        """The promise currently quoted per cell (NaN where nothing is promised)."""
+        return np.array([np.nan if q is None else q.value for q in self.quoters])
+
+    # ------------------------------------------------------------------ acquisition
+    def paid_arrivals(self):
+        """Paid prospects arrive as a Poisson stream (thinned by the untouched market share
+        when the population is finite)."""
+        market = self.scenario.market
+        rate = market.prospects_per_day / 24.0
+        if rate <= 0:
+            return
+        key = self.streams.market_key
+        while True:
+            n = self._paid
+            self._paid += 1
+            yield self.env.timeout(-math.log(uniform(key, ARRIVAL, 2 * n)) / rate)
+            if self._market_reachable(uniform(key, ARRIVAL, 2 * n + 1)):
+                self.prospect(self.streams.prospect_key(n), "paid", valence=0.0, prior=None)
+
+    def referral(self, key: int, valence: float, prior: np.ndarray):
+        """Someone who heard word of mouth shops after a delay, if still in the market."""
+        yield self.env.timeout(self.referral_delay.sample(uniform(key, REFERRAL, 0)))
+        if self._market_reachable(uniform(key, REFERRAL, 1)):
+            self.prospect(key, "wom", valence, prior)
+
+    def _market_reachable(self, u: float) -> bool:
+        population = self.scenario.market.population
+        return population == 0 or u < (population - self.prospects) / population
+
+    def prospect(self, key: int, source: str, valence: float, prior: np.ndarray | None) -> None:
+        """A prospect compares our promises with the competitor's (logit) and buys or leaves.
+
+        Word of mouth shifts the choice (valence +1 praise, −1 complaint) and, for a buyer,
+        sets the prior: what the friend experienced.
+        """
+        self.prospects += 1
+        plan, market = self.plan, self.scenario.market
+        promised = self.promises()
+        both = ~np.isnan(promised) & ~np.isnan(plan.competitor)
+        advantage = np.sum(
+            (plan.weight * plan.direction * (promised - plan.competitor) / plan.jnd)[both]
+        )
+        lift = market.wom_positive_lift if valence > 0 else -market.wom_negative_lift if valence < 0 else 0.0
+        probability = behaviour.choice_probability(
+            market.brand_preference + market.promise_sensitivity * advantage + lift
+        )
+        buys = uniform(key, CHOICE, 0) < probability
+        self.metrics.prospect(self.env.now, source, buys)
+        if not buys:
+            return
+        trust = self.scenario.trust
+        customer = Customer(
+            cid=len(self.customers), key=key, source=source, now=self.env.now,
+            prior=(plan.norm if prior is None else prior).copy(),
+            trust_kept=trust.prior_kept, trust_broken=trust.prior_broken,
+            baseline_churn=self.churn_propensity.sample(uniform(key, TRAITS, 0)),
+        )
+        self.customers.append(customer)
+        self.metrics.acquired(customer)
+        self.env.process(self.lifecycle(customer))
+
+    # ------------------------------------------------------------------ the customer
+    def lifecycle(self, c: Customer):
+        """Buy, feel, maybe complain, maybe talk, then leave or come back later."""
+        s = self.scenario
+        while True:
+            promised = self.promises()
+            visit = yield from self.journey(c)
+            c.episodes += 1
+            episode = c.episodes
+            visited, cells, positions, delivered = visit
+            score = score_episode(
+                self.plan, cells, positions, visited, delivered, promised[cells], c.prior, c.trust
+            )
+            for cell, level in zip(cells, delivered, strict=True):
+                quoter = self.quoters[cell]
+                if quoter is not None:
+                    quoter.observe(level)
+
+            # Complaint and recovery (Smith, Bolton & Wagner 1999; de Matos et al. 2007).
+            unheard = False
+            compensation = 0.0
+            shown, felt = score.satisfaction, score.satisfaction
+            if score.satisfaction < s.complaints.threshold:
+                if uniform(c.key, COMPLAIN, episode * SLOTS) < s.complaints.probability:
+                    c.complaints += 1
+                    self.metrics.complaint(self.env.now, score.worst_cell)
+                    waited = yield from self.complain(c, episode)
+                    if waited is None:
+                        unheard = True
+                        self.metrics.unresolved(self.env.now)
+                    else:
+                        share = float(behaviour.recovery_share(
+                            s.recovery.compensation, waited, score.loss, c.failures == 0,
+                            apology=s.recovery.apology,
+                            compensation_half=s.recovery.compensation_half,
+                            compensation_weight=s.recovery.compensation_weight,
+                            speed_weight=s.recovery.speed_weight,
+                            speed_scale=s.recovery.speed_scale,
+                            paradox_cap=s.recovery.paradox_cap,
+                            mild_loss=s.recovery.mild_loss,
+                        ))
+                        scale = s.perception.satisfaction_scale
+                        shown = float(behaviour.utility_to_satisfaction(score.utility + share * score.loss, scale))
+                        # The paradox may lift satisfaction, never loyalty or talk.
+                        felt = float(behaviour.utility_to_satisfaction(
+                            score.utility + min(share, 1.0) * score.loss, scale))
+                        compensation = s.recovery.compensation
+                        self.metrics.recovered(self.env.now, compensation)
+                else:
+                    unheard = True
+                c.failures += 1
+
+            self._update_beliefs(c, cells, delivered, score, shown, felt)
+            self._account(c, cells, delivered, score, shown, compensation)
+            self.talk(c, episode, felt, score.worst_cell, unheard)
+
+            hazard = behaviour.churn_probability(
+                c.baseline_churn, c.cumulative, felt,
+                s.retention.satisfaction_effect, s.retention.bad_episode_shock,
+            )
+            if unheard:
+                hazard = min(1.0, hazard * s.complaints.unvoiced_multiplier)
+            if uniform(c.key, CHURN, episode) < hazard:
+                c.churned_at = self.env.now
+                self.metrics.churned(c, score.worst_cell)
+                return
+            mean_gap = behaviour.purchase_interval(s.retention.interval, c.attitude, s.retention.attitude_effect)
+            yield self.env.timeout(-float(mean_gap) * math.log(uniform(c.key, REPURCHASE, episode)))
+
+    def journey(self, c: Customer):
+        """One purchase through the touchpoints; returns what was delivered where."""
+        env, plan, tps = self.env, self.plan, self.scenario.touchpoints
+        block = (c.episodes + 1) * SLOTS
+        visited: list[int] = []
+        cells: list[int] = []
+        positions: list[int] = []
+        delivered: list[float] = []
+        failed = False
+        k: int | None = 0
+        while k is not None:
+            tp = tps[k]
+            slot = block + k * _SLOTS_PER_TOUCHPOINT
+            if tp.only_after_failure and not failed:
+                k = plan.next_touchpoint(k, uniform(c.key, ROUTE, slot + _ROUTE_SLOT))
+                continue
+            started = env.now
+            for index, stage in enumerate(tp.stages):
+                work = stage.duration.sample(uniform(c.key, SERVICE, slot + index))
+                resource = self.resources.get(stage.resource)
+                if resource is None:
+                    yield env.timeout(work)
+                    continue
+                with resource.request() as request:
+                    yield request
+                    yield env.timeout(work)
+            failure = uniform(c.key, ROUTE, slot + _FAILURE_SLOT) < tp.failure.probability
+            if failure:
+                failed = True
+                if tp.failure.delay > 0:
+                    yield env.timeout(tp.failure.delay)
+            position = len(visited)
+            visited.append(k)
+            for cell in plan.cells_of[k]:
+                dim = plan.cells[cell][1]
+                if dim == "time":
+                    level = env.now - started
+                elif dim == "cost":
+                    level = tp.delivered.cost.sample(uniform(c.key, SERVICE, slot + _COST_SLOT))
+                else:
+                    level = tp.delivered.service.sample(uniform(c.key, SERVICE, slot + _SERVICE_SLOT))
+                    if failure:
+                        level = max(1.0, level - tp.failure.service_drop)
+                cells.append(cell)
+                positions.append(position)
+                delivered.append(level)
+            k = plan.next_touchpoint(k, uniform(c.key, ROUTE, slot + _ROUTE_SLOT))
+        return visited, np.array(cells, dtype=np.intp), np.array(positions, dtype=np.intp), np.array(delivered)
+
+    def complain(self, c: Customer, episode: int):
+        """Queue at support; returns the time to resolution, or None if the customer gave up."""
+        complaints = self.scenario.complaints
+        started = self.env.now
+        handling = complaints.handle_time.sample(uniform(c.key, COMPLAIN, episode * SLOTS + 1))
+        if self.support is None:
+            yield self.env.timeout(handling)
+            return self.env.now - started
+        with self.support.request() as request:
+            outcome = yield request | self.env.timeout(complaints.patience)
+            if request not in outcome:
+                return None
+            yield self.env.timeout(handling)
+        return self.env.now - started
+
+    def talk(self, c: Customer, episode: int, satisfaction: float, worst_cell: int, unheard: bool) -> None:
+        """Word of mouth: maybe tell Poisson(reach) people, who may come to shop."""
+        w = self.scenario.wom
+        probability = float(behaviour.wom_probability(
+            satisfaction, w.base, w.positive_slope, w.negative_slope, w.curvature, w.referral_bonus))
+        if unheard and satisfaction < 0:
+            probability = min(1.0, probability * self.scenario.complaints.unvoiced_multiplier)
+        index = episode * SLOTS
+        if uniform(c.key, TALK, index) >= probability:
+            return
+        valence = 1.0 if satisfaction > 0 else -1.0
+        listeners = poisson_inverse(w.reach, uniform(c.key, TALK, index + 1))
+        self.metrics.talk(self.env.now, valence, listeners, worst_cell)
+        for listener in range(listeners):
+            key = derive_key(c.key, REFERRAL, index + listener)
+            self.env.process(self.referral(key, valence, c.prior))
+
+    # ------------------------------------------------------------------ bookkeeping
+    def _update_beliefs(self, c: Customer, cells, delivered, score, shown: float, felt: float) -> None:
+        """Trust (Beta), prior (EWMA), attitude (running mean), cumulative satisfaction."""
+        s = self.scenario
+        promised = score.has_promise
+        kept = int(np.count_nonzero(score.kept & promised))
+        broken = int(np.count_nonzero(promised)) - kept
+        before = c.trust
+        c.trust_kept += s.trust.kept_weight * kept
+        c.trust_broken += s.trust.broken_weight * broken
+        c.prior[cells] = behaviour.update_prior(c.prior[cells], delivered, s.perception.prior_weight)
+        c.attitude += (felt - c.attitude) / c.episodes
+        c.cumulative = float(behaviour.cumulative_satisfaction(
+            c.cumulative, felt, c.episodes, s.retention.memory_floor))
+        c.last_satisfaction = shown
+        self.metrics.trust_changed(c.trust - before)
+
+    def _account(self, c: Customer, cells, delivered, score, shown: float, compensation: float) -> None:
+        """Revenue is the delivered bill × basket; margin is discounted into CLV."""
+        s = self.scenario
+        is_cost = self.plan.is_cost[cells]
+        basket = float(behaviour.basket_size(c.attitude, s.retention.basket_effect))
+        revenue = float(delivered[is_cost].sum()) * basket
+        margin = revenue - s.economics.unit_cost * basket - compensation
+        years = (self.env.now - c.acquired_at) / 8760.0
+        c.revenue += revenue
+        c.discounted_margin += margin * (1.0 + s.economics.discount_rate) ** -years
+        self.metrics.episode(self.env.now, cells, delivered, score, shown, revenue,
+                             s.economics.unit_cost * basket)
+
+    def daily_snapshots(self):
+        """Record active customers and their mean trust at the end of each day."""
+        day = 0
+        while True:
+            yield self.env.timeout(24.0)
+            self.metrics.snapshot(day)
+            day += 1
+
+
+def _horizon(horizon: float | str) -> float:
+    hours = parse_duration(horizon)
+    if not hours > 0:
+        raise ValueError(f"horizon: {horizon!r} — must be a positive duration like '180 d'")
+    return hours
+
+
+def run(scenario: Scenario, seed: int = 1, horizon: float | str | None = None) -> Result:
+    """Simulate ``scenario`` once and return a :class:`~sim.result.Result`.
+
+    ``seed`` (int) fixes every random number: same scenario + seed = identical numbers, in
+    any process. ``horizon`` is hours or a string like ``"180 d"`` (default: the scenario's).
+
+    >>> from sim import examples
+    >>> r = run(examples.load("pizza"), seed=3, horizon="20 d")
+    >>> r.kpis["prospects"] == r.kpis["acquired"] + r.kpis["lost"]
+    True
+    """
+    return Model(scenario, seed=seed, horizon=horizon).run()

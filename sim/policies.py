@@ -1,0 +1,130 @@
+"""Promise policies: what the firm tells the customer it will deliver.
+
+A policy is a small frozen object. At the start of a run the model asks it for a
+:class:`Quoter` per touchpoint and dimension; the quoter gives the current promise
+(``quoter.value``) and, for policies that learn from experience, watches every delivery
+(``quoter.observe(delivered)``).
+
+Direction matters: for time and cost lower is better, so an *under-promise* quotes a high
+value; for service higher is better, so an under-promise quotes a low value. Policies are
+written in terms of **keeping** the promise so they read the same on every dimension.
+
+>>> FixedPromise(1.0).quoter([], lower_is_better=True).value
+1.0
+>>> from sim.distributions import Exponential
+>>> round(QuantilePromise(q=0.9).quoter([Exponential(1.0)], lower_is_better=True).value, 4)
+2.3026
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.distributions import Distribution, sum_quantile
+
+#: How many recent deliveries adaptive policies look at, and how often they re-quote.
+HISTORY_WINDOW = 500
+REQUOTE_EVERY = 50
+
+
+class Quoter:
+    """The live promise for one touchpoint × dimension. ``value`` is read on every order."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def observe(self, delivered: float) -> None:
+        """Fixed promises ignore deliveries."""
+
+
+class _LearningQuoter(Quoter):
+    """Re-quotes from the last :data:`HISTORY_WINDOW` deliveries every :data:`REQUOTE_EVERY`.
+
+    This is how a firm quotes "from experience": the promise tracks what the process really
+    delivers, including queueing delay that no spec sheet shows.
+    """
+
+    __slots__ = ("_history", "_rule", "_since")
+
+    def __init__(self, value: float, rule) -> None:
+        super().__init__(value)
+        self._history: deque[float] = deque(maxlen=HISTORY_WINDOW)
+        self._rule = rule
+        self._since = 0
+
+    def observe(self, delivered: float) -> None:
+        self._history.append(delivered)
+        self._since += 1
+        if self._since >= REQUOTE_EVERY:
+            self._since = 0
+            self.value = self._rule(np.fromiter(self._history, float, len(self._history)))
+
+
+@dataclass(frozen=True)
+class FixedPromise:
+    """Always promise ``value`` (hours for time, currency for cost, points for service).
+
+    The pizza shop that prints "60 minutes or it's free" on the box.
+    """
+
+    value: float
+
+    def quoter(self, parts: list[Distribution], lower_is_better: bool) -> Quoter:
+        return Quoter(self.value)
+
+
+@dataclass(frozen=True)
+class QuantilePromise:
+    """Promise the level that is kept with probability ``q``.
+
+    q > 0.5 under-promises (kept more often than not), q < 0.5 over-promises. For a time
+    dimension this is the q-quantile of delivered time; the M/M/1 closed form is
+    ``T_q = −ln(1 − q) / (μ − λ)`` (Ho & Zheng 2004; So & Song 1998). The first quote uses the
+    no-queue delivery distribution; later quotes use recent deliveries, so queueing is
+    learnt.
+    """
+
+    q: float
+
+    def quoter(self, parts: list[Distribution], lower_is_better: bool) -> Quoter:
+        level = self.q if lower_is_better else 1.0 - self.q
+
+        def rule(history: np.ndarray) -> float:
+            return float(np.quantile(history, level))
+
+        return _LearningQuoter(sum_quantile(parts, level), rule)
+
+
+@dataclass(frozen=True)
+class BufferPromise:
+    """Promise the typical (mean) delivery made worse by ``add`` plus ``percent`` of it.
+
+    "Quote the usual 40 minutes plus 15" is ``BufferPromise(add=0.25)`` with hours.
+    """
+
+    add: float = 0.0
+    percent: float = 0.0
+
+    def quoter(self, parts: list[Distribution], lower_is_better: bool) -> Quoter:
+        sign = 1.0 if lower_is_better else -1.0
+
+        def rule(history: np.ndarray) -> float:
+            typical = float(history.mean())
+            return typical + sign * (self.add + self.percent * typical)
+
+        return _LearningQuoter(rule(np.array([sum(p.mean for p in parts)])), rule)
+
+
+PromisePolicy = FixedPromise | QuantilePromise | BufferPromise
+
+#: Names usable as ``policy = "..."`` in a scenario file.
+PROMISE_POLICIES: dict[str, type] = {
+    "fixed": FixedPromise,
+    "quantile": QuantilePromise,
+    "buffer": BufferPromise,
+}

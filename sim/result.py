@@ -1,0 +1,177 @@
+"""The outcome of one run: KPIs, tidy tables, "why did they leave?" and a text report.
+
+Times in tables are engine units (hours) unless the column says days; money is in the
+scenario's currency; satisfaction is on [−1, 1]; likelihood to recommend on 0–10.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from sim.scenario import Scenario
+from sim.units import HOURS_PER_UNIT, format_duration
+
+
+@dataclass(frozen=True)
+class Result:
+    """What :func:`sim.run` returns.
+
+    * ``kpis`` — a ``pandas.Series`` of headline numbers (prospects, acquired, active,
+      churned, purchases, revenue, profit, satisfaction_mean, nps, promise_kept_rate,
+      wom_positive, wom_negative, complaints, recovered, churn_rate, clv, ...);
+    * ``daily`` — one row per day;
+    * ``touchpoints`` — one row per touchpoint × dimension: promised, expected, delivered,
+      gap (positive = better than expected, in the dimension's unit) and kept rate;
+    * ``customers`` — one row per acquired customer;
+    * :meth:`drivers` — churn, complaints and negative word of mouth attributed to the
+      touchpoint × dimension that hurt most in the triggering episode;
+    * :meth:`report` — the text the CLI prints.
+
+    >>> from sim import examples, run
+    >>> result = run(examples.load("pizza"), seed=1, horizon="10 d")
+    >>> sorted(result.touchpoints.columns)[:3]
+    ['delivered', 'dimension', 'expected']
+    """
+
+    scenario: Scenario
+    seed: int
+    horizon: float
+    kpis: pd.Series
+    daily: pd.DataFrame
+    touchpoints: pd.DataFrame
+    customers: pd.DataFrame
+    driver_counts: pd.DataFrame = field(repr=False)
+    wall_time: float = 0.0
+
+    def drivers(self) -> pd.DataFrame:
+        """Why they left: outcomes by the touchpoint × dimension that hurt most.
+
+        Columns: touchpoint, dimension, churn, complaints, wom_negative (counts) and
+        ``*_share`` (fraction of the column's total); rows sorted by churn.
+
+        >>> from sim import examples, run
+        >>> run(examples.load("pizza"), seed=1, horizon="30 d").drivers().columns[:3].tolist()
+        ['touchpoint', 'dimension', 'churn']
+        """
+        table = self.driver_counts.copy()
+        for outcome in ("churn", "complaints", "wom_negative"):
+            total = table[outcome].sum()
+            table[f"{outcome}_share"] = table[outcome] / total if total else 0.0
+        return table.sort_values(["churn", "complaints", "wom_negative"], ascending=False,
+                                 kind="stable").reset_index(drop=True)
+
+    def save(self, directory: str | Path) -> list[Path]:
+        """Write kpis, daily, touchpoints, customers and drivers as CSV files; return paths."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        tables = {
+            "kpis": self.kpis.rename("value").rename_axis("kpi").reset_index(),
+            "daily": self.daily,
+            "touchpoints": self.touchpoints,
+            "customers": self.customers,
+            "drivers": self.drivers(),
+        }
+        paths = []
+        for name, table in tables.items():
+            path = directory / f"{name}.csv"
+            table.to_csv(path, index=False)
+            paths.append(path)
+        return paths
+
+    # ------------------------------------------------------------------ the report
+    def report(self) -> str:
+        """A readable report of the run, as printed by ``python -m sim``."""
+        k, s = self.kpis, self.scenario
+        money = s.economics.currency
+        lines = [
+            f"promise-gap · {s.name}",
+            s.description,
+            f"seed {self.seed} · horizon {format_duration(self.horizon)} · "
+            f"simulated in {self.wall_time:.1f} s",
+            "",
+            "CUSTOMERS",
+            _row("prospects", f"{k.prospects:,.0f}",
+                 f"paid {k.prospects_paid:,.0f} · word of mouth {k.prospects_wom:,.0f}"),
+            _row("acquired", f"{k.acquired:,.0f}", f"{_pct(k.acquired, k.prospects)} of prospects"),
+            _row("active at the end", f"{k.active:,.0f}",
+                 f"churned {k.churned:,.0f} ({_pct(k.churned, k.acquired)} of acquired)"),
+            _row("purchases", f"{k.purchases:,.0f}",
+                 f"{k.purchases / max(k.acquired, 1):.1f} per customer"),
+            "",
+            "EXPERIENCE",
+            _row("satisfaction", f"{k.satisfaction_mean:+.2f}", "mean per purchase, −1 … +1"),
+            _row("NPS", f"{k.nps:+.0f}", "promoters − detractors, −100 … +100"),
+            _row("promises kept", _pct(k.promise_kept_rate, 1)),
+            _row("trust in promises", f"{k.trust_mean:.2f}", "mean belief a promise is kept, 0 … 1"),
+            _row("word of mouth", f"+{k.wom_positive:,.0f} / −{k.wom_negative:,.0f}",
+                 f"talks; {_ratio(k.wom_positive, k.wom_negative)} positive : negative"),
+            _row("complaints", f"{k.complaints:,.0f}",
+                 f"recovered {k.recovered:,.0f} · gave up waiting {k.unresolved:,.0f}"),
+            "",
+            f"MONEY ({money})",
+            _row("revenue", f"{k.revenue:,.0f}"),
+            _row("costs", f"{k.costs:,.0f}", "goods, capacity, ads, compensation"),
+            _row("profit", f"{k.profit:,.0f}"),
+            _row("CLV", f"{k.clv:,.0f}", "discounted margin per acquired customer, in horizon"),
+            _row("CAC", f"{k.cac:,.0f}", "ad spend per acquired customer"),
+            "",
+            "WHERE PROMISES MEET DELIVERY (mean per visit; gap > 0 is better than expected)",
+            self._touchpoint_lines(),
+            "",
+            "WHY CUSTOMERS LEFT (the touchpoint × dimension that hurt most in their last episode)",
+            self._driver_lines(),
+        ]
+        return "\n".join(line for line in lines if line is not None)
+
+    def _level(self, dimension: str, value: float) -> str:
+        if pd.isna(value):
+            return "—"
+        if dimension == "time":
+            unit = self.scenario.time_unit
+            return f"{value / HOURS_PER_UNIT[unit]:.1f} {unit}"
+        if dimension == "cost":
+            return f"{value:,.0f}"
+        return f"{value:.2f}"
+
+    def _touchpoint_lines(self) -> str:
+        header = f"  {'touchpoint':<14}{'dimension':<10}{'promised':>11}{'expected':>11}" \
+                 f"{'delivered':>11}{'gap':>11}{'kept':>7}"
+        rows = [header]
+        for row in self.touchpoints.itertuples():
+            gap = self._level(row.dimension, row.gap)
+            if not gap.startswith("-") and gap != "—":
+                gap = "+" + gap
+            kept = "—" if pd.isna(row.kept_rate) else f"{row.kept_rate:.0%}"
+            rows.append(
+                f"  {row.touchpoint:<14}{row.dimension:<10}{self._level(row.dimension, row.promised):>11}"
+                f"{self._level(row.dimension, row.expected):>11}"
+                f"{self._level(row.dimension, row.delivered):>11}{gap:>11}{kept:>7}"
+            )
+        return "\n".join(rows)
+
+    def _driver_lines(self) -> str:
+        table = self.drivers()
+        table = table[table["churn"] > 0]
+        if table.empty:
+            return "  nobody churned"
+        rows = [f"  {'':<26}{'churned':>9}{'complaints':>12}{'bad talk':>10}"]
+        for row in table.head(6).itertuples():
+            label = f"{row.touchpoint}.{row.dimension}" if row.dimension else row.touchpoint
+            rows.append(f"  {label:<26}{row.churn_share:>9.0%}{row.complaints_share:>12.0%}"
+                        f"{row.wom_negative_share:>10.0%}")
+        return "\n".join(rows)
+
+
+def _row(label: str, value: str, note: str = "") -> str:
+    return f"  {label:<20}{value:>14}   {note}".rstrip()
+
+
+def _pct(part: float, whole: float) -> str:
+    return f"{part / whole:.0%}" if whole else "—"
+
+
+def _ratio(positive: float, negative: float) -> str:
+    return f"{positive / negative:.1f} : 1" if negative else "all"

@@ -1,0 +1,867 @@
+"""Scenarios: a typed, immutable description of a business, its journey and its market.
+
+A scenario is written in TOML (see ``sim/examples/*.toml``) or built from a dict. Loading
+validates everything at once and reports *every* problem with its field path, the bad value
+and what is allowed::
+
+    touchpoints[2].stages[0].resource: 'drivr' — not a resource; did you mean 'driver'?
+
+Numbers that are durations are read in the scenario's ``time_unit`` (default hours); strings
+with units ("45 min", "3 d") are always accepted. Inside the engine every time is in hours.
+
+>>> from sim import examples
+>>> pizza = examples.load("pizza")
+>>> pizza.touchpoint("delivery").promise.time  # doctest: +ELLIPSIS
+FixedPromise(value=0.5)
+>>> slower = pizza.replace({"touchpoints.delivery.promise.time": "60 min"})
+>>> slower.touchpoint("delivery").promise.time.value
+1.0
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+import math
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from sim import distributions as dist
+from sim.policies import PROMISE_POLICIES, FixedPromise, PromisePolicy
+from sim.units import DurationError, parse_duration
+
+DIMENSIONS = ("time", "cost", "service")
+#: +1 where a higher delivered value is better for the customer, −1 where lower is better.
+DIRECTION = {"time": -1.0, "cost": -1.0, "service": 1.0}
+SERVICE_SCALE = (1.0, 5.0)
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be run. ``problems`` lists one line per bad field."""
+
+    def __init__(self, problems: list[str], source: str = "") -> None:
+        self.problems = problems
+        where = f" in {source}" if source else ""
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{len(problems)} problem(s){where}:\n{lines}")
+
+
+# --------------------------------------------------------------------------- field specs
+class _Context:
+    """Collects problems while a scenario is parsed, so all are reported together."""
+
+    def __init__(self, time_unit: str) -> None:
+        self.time_unit = time_unit
+        self.problems: list[str] = []
+
+    def fail(self, path: str, value: Any, allowed: str) -> None:
+        self.problems.append(f"{path}: {_show(value)} — {allowed}")
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class _Spec:
+    """How one field is read from TOML. ``parse`` returns the value or None after failing."""
+
+    allowed = ""
+
+    def parse(self, value: Any, path: str, ctx: _Context) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def child(self, key: str, path: str):
+        """The spec one level down a dotted override path (None: leaf with free keys)."""
+        return None
+
+
+class _Number(_Spec):
+    def __init__(self, low=-math.inf, high=math.inf, *, open_low=False, integer=False) -> None:
+        self.low, self.high, self.open_low, self.integer = low, high, open_low, integer
+        kind = "an integer" if integer else "a number"
+        if open_low and high == math.inf:
+            self.allowed = f"must be {'a positive integer' if integer else 'a positive number'}"
+            if low != 0:
+                self.allowed = f"must be {kind} above {low:g}"
+        elif low == -math.inf and high == math.inf:
+            self.allowed = f"must be {kind}"
+        elif high == math.inf:
+            self.allowed = f"must be {kind} ≥ {low:g}"
+        else:
+            self.allowed = f"must be {kind} between {low:g} and {high:g}"
+
+    def _convert(self, value: Any, ctx: _Context) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError
+        return float(value)
+
+    def parse(self, value, path, ctx):
+        try:
+            number = self._convert(value, ctx)
+        except (ValueError, DurationError) as error:
+            detail = str(error)
+            ctx.fail(path, value, detail.split(" — ", 1)[-1] if detail else self.allowed)
+            return None
+        if self.integer and (not isinstance(value, int) or isinstance(value, bool)):
+            ctx.fail(path, value, self.allowed)
+            return None
+        too_low = number <= self.low if self.open_low else number < self.low
+        if math.isnan(number) or too_low or number > self.high:
+            ctx.fail(path, value, self.allowed)
+            return None
+        return int(value) if self.integer else number
+
+
+class _Duration(_Number):
+    """A duration: number in the scenario's time unit, or a string with a unit."""
+
+    def __init__(self, *, positive: bool = False) -> None:
+        super().__init__(0.0, open_low=positive)
+        self.allowed = (
+            "must be a positive duration" if positive else "must be a duration ≥ 0"
+        ) + " (a number or a string like '45 min')"
+
+    def _convert(self, value, ctx):
+        return parse_duration(value, ctx.time_unit)
+
+
+class _Text(_Spec):
+    def __init__(self, choices: tuple[str, ...] = ()) -> None:
+        self.choices = choices
+        self.allowed = f"must be one of {', '.join(choices)}" if choices else "must be text"
+
+    def parse(self, value, path, ctx):
+        if not isinstance(value, str) or (self.choices and value not in self.choices):
+            hint = _suggest(value, self.choices) if isinstance(value, str) else ""
+            ctx.fail(path, value, self.allowed + hint)
+            return None
+        return value
+
+
+class _Bool(_Spec):
+    allowed = "must be true or false"
+
+    def parse(self, value, path, ctx):
+        if not isinstance(value, bool):
+            ctx.fail(path, value, self.allowed)
+            return None
+        return value
+
+
+class _Table(_Spec):
+    """A nested dataclass, read from a TOML table."""
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+        self.allowed = "must be a table"
+
+    def parse(self, value, path, ctx):
+        return _parse_dataclass(self.cls, value, path, ctx)
+
+    def child(self, key, path):
+        specs = _field_specs(self.cls)
+        if key not in specs:
+            raise ScenarioError([f"{path}: unknown field {key!r}{_suggest(key, list(specs))}"])
+        return specs[key]
+
+
+class _Named(_Spec):
+    """A list of named tables (touchpoints, resources), addressable by name or index."""
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+        self.item = _Table(cls)
+        self.allowed = "must be a list of tables ([[...]] in TOML)"
+
+    def parse(self, value, path, ctx):
+        if not isinstance(value, list):
+            ctx.fail(path, value, self.allowed)
+            return ()
+        items = []
+        for index, raw in enumerate(value):
+            item = self.item.parse(raw, f"{path}[{index}]", ctx)
+            if item is not None:
+                items.append(item)
+        names = [getattr(item, "name", None) for item in items]
+        for name in sorted({n for n in names if n is not None and names.count(n) > 1}):
+            ctx.fail(path, name, "names must be unique")
+        return tuple(items)
+
+    def child(self, key, path):
+        return self.item
+
+
+class _Distribution(_Spec):
+    """A delivered-value distribution: a number (constant) or ``{dist = "...", ...}``."""
+
+    KINDS = {
+        "constant": ("value",),
+        "exponential": ("mean",),
+        "uniform": ("low", "high"),
+        "triangular": ("low", "mode", "high"),
+        "normal": ("mean", "sd"),
+        "lognormal": ("mean", "cv"),
+        "gamma": ("mean", "cv"),
+    }
+    OPTIONAL = {"normal": ("low", "high")}
+
+    def __init__(self, dimension: str) -> None:
+        self.dimension = dimension
+        self.allowed = (
+            "must be a number or a table like {dist = \"lognormal\", mean = ..., cv = ...}; "
+            f"dist is one of {', '.join(self.KINDS)}"
+        )
+
+    def _level(self, value, path, ctx, *, positive=False):
+        if self.dimension == "time":
+            return _Duration(positive=positive).parse(value, path, ctx)
+        low = SERVICE_SCALE[0] if self.dimension == "service" else 0.0
+        high = SERVICE_SCALE[1] if self.dimension == "service" else math.inf
+        return _Number(low, high, open_low=positive and low == 0).parse(value, path, ctx)
+
+    def parse(self, value, path, ctx):
+        if not isinstance(value, Mapping):
+            level = self._level(value, path, ctx)
+            return None if level is None else dist.Constant(level)
+        kind = value.get("dist")
+        if kind not in self.KINDS:
+            ctx.fail(f"{path}.dist", kind, f"must be one of {', '.join(self.KINDS)}"
+                     + (_suggest(kind, list(self.KINDS)) if isinstance(kind, str) else ""))
+            return None
+        required, optional = self.KINDS[kind], self.OPTIONAL.get(kind, ())
+        for key in value:
+            if key != "dist" and key not in required + optional:
+                ctx.fail(f"{path}.{key}", value[key],
+                         f"not a parameter of {kind}; use {', '.join(required + optional)}")
+        missing = [k for k in required if k not in value]
+        for key in missing:
+            ctx.fail(f"{path}.{key}", "(missing)", f"{kind} needs {', '.join(required)}")
+        if missing:
+            return None
+        read = {}
+        for key in required + optional:
+            if key not in value:
+                continue
+            sub = f"{path}.{key}"
+            if key == "cv":
+                read[key] = _Number(0.0, open_low=True).parse(value[key], sub, ctx)
+            elif key == "sd":
+                spread = _Duration() if self.dimension == "time" else _Number(0.0)
+                read[key] = spread.parse(value[key], sub, ctx)
+            else:
+                read[key] = self._level(value[key], sub, ctx, positive=key == "mean"
+                                        and kind in ("exponential", "lognormal", "gamma"))
+        if any(v is None for v in read.values()):
+            return None
+        return self._build(kind, read, path, ctx)
+
+    def _build(self, kind, p, path, ctx):
+        if kind == "constant":
+            return dist.Constant(p["value"])
+        if kind == "exponential":
+            return dist.Exponential(p["mean"])
+        if kind == "lognormal":
+            return dist.LogNormal(p["mean"], p["cv"])
+        if kind == "gamma":
+            return dist.Gamma(p["mean"], p["cv"])
+        if kind == "uniform":
+            if p["high"] < p["low"]:
+                ctx.fail(f"{path}.high", p["high"], "must be ≥ low")
+                return None
+            return dist.Uniform(p["low"], p["high"])
+        if kind == "triangular":
+            if not p["low"] <= p["mode"] <= p["high"]:
+                ctx.fail(f"{path}.mode", p["mode"], "must lie between low and high")
+                return None
+            return dist.Triangular(p["low"], p["mode"], p["high"])
+        # normal: truncated to the dimension's natural range unless told otherwise
+        low = p.get("low", 0.0 if self.dimension != "service" else SERVICE_SCALE[0])
+        high = p.get("high", math.inf if self.dimension != "service" else SERVICE_SCALE[1])
+        if high <= low:
+            ctx.fail(f"{path}.high", high, "must be above low")
+            return None
+        return dist.Normal(p["mean"], p["sd"], low, high)
+
+
+class _Promise(_Spec):
+    """A promise: a level (fixed) or ``{policy = "quantile" | "buffer" | "fixed", ...}``."""
+
+    def __init__(self, dimension: str) -> None:
+        self.dimension = dimension
+        self.level = _Distribution(dimension)
+        self.allowed = (
+            "must be a level (fixed promise) or a table like {policy = \"quantile\", q = 0.9}; "
+            f"policy is one of {', '.join(PROMISE_POLICIES)}"
+        )
+
+    def parse(self, value, path, ctx):
+        if not isinstance(value, Mapping):
+            level = self.level._level(value, path, ctx)
+            return None if level is None else FixedPromise(level)
+        name = value.get("policy")
+        if name not in PROMISE_POLICIES:
+            hint = _suggest(name, list(PROMISE_POLICIES)) if isinstance(name, str) else ""
+            ctx.fail(f"{path}.policy", name, f"must be one of {', '.join(PROMISE_POLICIES)}{hint}")
+            return None
+        params = {k: v for k, v in value.items() if k != "policy"}
+        specs = {
+            "fixed": {"value": None},
+            "quantile": {"q": _Number(0.0, 1.0, open_low=True)},
+            "buffer": {"add": "level", "percent": _Number(0.0)},
+        }[name]
+        read = {}
+        for key, raw in params.items():
+            sub = f"{path}.{key}"
+            if key not in specs:
+                ctx.fail(sub, raw, f"not a parameter of {name}; use {', '.join(specs)}")
+                continue
+            spec = specs[key]
+            if spec is None or spec == "level":
+                if self.dimension == "time":
+                    read[key] = _Duration().parse(raw, sub, ctx)
+                else:
+                    read[key] = _Number(0.0).parse(raw, sub, ctx)
+            else:
+                read[key] = spec.parse(raw, sub, ctx)
+        if name in ("fixed", "quantile"):
+            needed = "value" if name == "fixed" else "q"
+            if needed not in params:
+                ctx.fail(f"{path}.{needed}", "(missing)", f"{name} needs {needed}")
+                return None
+        if name == "quantile" and read.get("q") == 1.0:
+            ctx.fail(f"{path}.q", 1.0, "must be below 1 (a promise kept with certainty is infinite)")
+            return None
+        if any(v is None for v in read.values()):
+            return None
+        return PROMISE_POLICIES[name](**read)
+
+
+class _Dimensions(_Spec):
+    """One value per dimension (``{time = ..., cost = ..., service = ...}``)."""
+
+    def __init__(self, make_spec, dimensions=DIMENSIONS) -> None:
+        self.make_spec = make_spec
+        self.dimensions = dimensions
+        self.allowed = f"must be a table with keys among {', '.join(dimensions)}"
+
+    def parse(self, value, path, ctx):
+        if not isinstance(value, Mapping):
+            ctx.fail(path, value, self.allowed)
+            return None
+        read = {}
+        for key, raw in value.items():
+            if key not in self.dimensions:
+                ctx.fail(f"{path}.{key}", raw, f"unknown dimension; use {', '.join(self.dimensions)}"
+                         + _suggest(key, list(self.dimensions)))
+                continue
+            read[key] = self.make_spec(key).parse(raw, f"{path}.{key}", ctx)
+        return ByDimension(**read)
+
+    def child(self, key, path):
+        if key not in self.dimensions:
+            raise ScenarioError([f"{path}: unknown dimension {key!r}; use "
+                                 f"{', '.join(self.dimensions)}{_suggest(key, list(self.dimensions))}"])
+        return self.make_spec(key)
+
+
+class _Routes(_Spec):
+    allowed = "must be a table of next touchpoint = probability, summing to 1"
+
+    def parse(self, value, path, ctx):
+        if not isinstance(value, Mapping):
+            ctx.fail(path, value, self.allowed)
+            return ()
+        routes = []
+        for key, raw in value.items():
+            p = _Number(0.0, 1.0).parse(raw, f"{path}.{key}", ctx)
+            if p is not None:
+                routes.append((key, p))
+        total = sum(p for _, p in routes)
+        if routes and abs(total - 1.0) > 1e-9:
+            ctx.fail(path, dict(value), f"probabilities sum to {total:g}; they must sum to 1")
+        return tuple(routes)
+
+
+def _suggest(word: Any, options: list[str] | tuple[str, ...]) -> str:
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def param(default: Any = MISSING, spec: _Spec | None = None, doc: str = "") -> Any:
+    """A scenario field: its default (already in engine units), how to read it, what it is."""
+    kwargs: dict[str, Any] = {"metadata": {"spec": spec, "doc": doc}}
+    if isinstance(default, list | dict):
+        kwargs["default_factory"] = lambda: copy.deepcopy(default)
+    elif default is not MISSING:
+        kwargs["default"] = default
+    return field(**kwargs)
+
+
+def _field_specs(cls: type) -> dict[str, _Spec]:
+    return {f.name: f.metadata["spec"] for f in fields(cls) if f.metadata.get("spec")}
+
+
+def _parse_dataclass(cls: type, data: Any, path: str, ctx: _Context) -> Any:
+    if not isinstance(data, Mapping):
+        ctx.fail(path or "scenario", data, "must be a table")
+        return None
+    specs = _field_specs(cls)
+    prefix = f"{path}." if path else ""
+    for key in data:
+        if key not in specs:
+            ctx.problems.append(f"{prefix}{key}: unknown field{_suggest(key, list(specs))}"
+                                f" (allowed: {', '.join(specs)})")
+    values = {}
+    for f in fields(cls):
+        if f.name not in specs:
+            continue
+        if f.name in data:
+            parsed = specs[f.name].parse(data[f.name], prefix + f.name, ctx)
+            if parsed is not None:
+                values[f.name] = parsed
+        elif f.default is MISSING and f.default_factory is MISSING:
+            ctx.fail(prefix + f.name, "(missing)", "is required")
+    try:
+        return cls(**values)
+    except TypeError:  # a required field failed to parse; already reported
+        return None
+
+
+# --------------------------------------------------------------------------- the schema
+@dataclass(frozen=True, kw_only=True)
+class ByDimension:
+    """One optional value per dimension: ``time`` (hours), ``cost`` (currency), ``service``
+    (points on 1–5)."""
+
+    time: Any = None
+    cost: Any = None
+    service: Any = None
+
+    def items(self):
+        """(dimension, value) pairs for the dimensions that are set."""
+        return [(d, getattr(self, d)) for d in DIMENSIONS if getattr(self, d) is not None]
+
+
+_LEVEL_SPECS = {
+    "time": lambda: _Duration(),
+    "cost": lambda: _Number(0.0),
+    "service": lambda: _Number(*SERVICE_SCALE),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resource:
+    """A capacity-limited process (kitchen, drivers, call centre): a ``simpy.Resource``."""
+
+    name: str = param(spec=_Text(), doc="identifier used by stages")
+    capacity: int = param(1, _Number(0, open_low=True, integer=True), "servers working in parallel")
+    cost_per_hour: float = param(0.0, _Number(0.0), "currency per server-hour, paid all horizon")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Stage:
+    """One step of a touchpoint's delivered time: wait for ``resource`` (if any), then work."""
+
+    duration: dist.Distribution = param(spec=_Distribution("time"), doc="work time, hours")
+    resource: str = param("", _Text(), "resource to queue for; empty = no queue")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Failure:
+    """Something going wrong at the touchpoint (wrong order, lost bag)."""
+
+    probability: float = param(0.0, _Number(0.0, 1.0), "chance per visit")
+    service_drop: float = param(2.0, _Number(0.0, 4.0), "service points lost when it happens")
+    delay: float = param(0.0, _Duration(), "extra time to put it right, hours")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Touchpoint:
+    """A moment of the journey where something is promised and something delivered.
+
+    Delivered **time** is the sum of the stages (queue wait + work); delivered **cost** and
+    **service** come from ``delivered``. A dimension is part of the touchpoint when it is
+    delivered; ``promise``, ``norm``, ``weight``, ``competitor`` are per dimension.
+    """
+
+    name: str = param(spec=_Text(), doc="identifier, used in routes and overrides")
+    stages: tuple[Stage, ...] = param((), _Named(Stage), "steps making up delivered time")
+    delivered: ByDimension = param(
+        ByDimension(), _Dimensions(_Distribution, ("cost", "service")),
+        "distributions of delivered cost (currency) and service (1–5)")
+    promise: ByDimension = param(ByDimension(), _Dimensions(_Promise), "what the firm promises")
+    norm: ByDimension = param(
+        ByDimension(), _Dimensions(lambda d: _LEVEL_SPECS[d]()),
+        "market norm: a newcomer's prior and the yardstick of quality (default: mean delivered)")
+    competitor: ByDimension = param(
+        ByDimension(), _Dimensions(lambda d: _LEVEL_SPECS[d]()),
+        "the rival's promise, compared by prospects choosing where to buy")
+    weight: ByDimension = param(
+        ByDimension(), _Dimensions(lambda d: _Number(0.0)),
+        "importance of each dimension here (default 1)")
+    importance: float = param(1.0, _Number(0.0), "weight of this touchpoint in the episode")
+    failure: Failure = param(Failure(), _Table(Failure), "what can go wrong")
+    routes: tuple[tuple[str, float], ...] = param(
+        (), _Routes(), "branching: next touchpoint = probability ('end' ends the journey)")
+    only_after_failure: bool = param(False, _Bool(), "visited only if something failed earlier")
+
+    def dimensions(self) -> list[str]:
+        """The dimensions delivered at this touchpoint, in canonical order."""
+        present = {"time": bool(self.stages), "cost": self.delivered.cost is not None,
+                   "service": self.delivered.service is not None}
+        return [d for d in DIMENSIONS if present[d]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Market:
+    """Where prospects come from and how they choose (logit on the promised offer)."""
+
+    prospects_per_day: float = param(20.0, _Number(0.0), "paid prospects per day (Poisson)")
+    population: int = param(0, _Number(0, integer=True), "potential customers; 0 = unlimited")
+    brand_preference: float = param(0.0, _Number(), "logit utility of us over the competitor")
+    promise_sensitivity: float = param(
+        0.2, _Number(0.0), "logit utility per jnd of promised advantage over the competitor")
+    wom_positive_lift: float = param(1.0, _Number(0.0), "logit lift after hearing praise")
+    wom_negative_lift: float = param(2.0, _Number(0.0), "logit drop after hearing complaints")
+    ad_spend_per_day: float = param(0.0, _Number(0.0), "currency per day for paid prospects")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Perception:
+    """How gaps are felt: expectation-disconfirmation with prospect-theory value."""
+
+    jnd: ByDimension = param(
+        ByDimension(time=0.25, cost=10.0, service=0.5),
+        _Dimensions(lambda d: _Duration(positive=True) if d == "time" else _Number(0.0, open_low=True)),
+        "just-noticeable difference per dimension (time in hours)")
+    tolerance: float = param(1.0, _Number(0.0), "zone of tolerance half-width, in jnd")
+    gain_slope: float = param(0.15, _Number(0.0), "k⁺: value per jnd of exceeding (Gneezy & Epley: small)")
+    loss_aversion: float = param(2.25, _Number(1.0), "λ (Tversky & Kahneman 1992)")
+    gain_curvature: float = param(0.88, _Number(0.0, 1.0, open_low=True), "α")
+    loss_curvature: float = param(0.88, _Number(0.0, 1.0, open_low=True), "β")
+    quality_weight: float = param(0.15, _Number(0.0), "γ: value per jnd of delivered quality vs norm")
+    kept_credit: float = param(1.0, _Number(0.0), "κ: credit when every promise at a touchpoint is kept")
+    satisfaction_scale: float = param(2.5, _Number(0.0, open_low=True), "utility mapped to tanh(±1)")
+    episode: str = param("mean", _Text(("mean", "peak_end")), "how touchpoints combine")
+    prior_weight: float = param(0.3, _Number(0.0, 1.0), "ω: weight of the latest experience in the prior")
+    ltr_neutral: float = param(7.5, _Number(0.0, 10.0), "likelihood-to-recommend at satisfaction 0")
+    ltr_slope: float = param(4.0, _Number(0.0), "LTR points per unit of attitude")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Trust:
+    """Beta(a, b) belief that promises are kept; τ = a / (a + b)."""
+
+    prior_kept: float = param(3.0, _Number(0.0, open_low=True), "a₀")
+    prior_broken: float = param(1.0, _Number(0.0, open_low=True), "b₀")
+    kept_weight: float = param(1.0, _Number(0.0), "added to a per kept promise")
+    broken_weight: float = param(2.0, _Number(0.0), "added to b per broken promise")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Wom:
+    """Word of mouth: U-shaped talk probability, heavier on the negative side (Anderson 1998)."""
+
+    base: float = param(0.01, _Number(0.0, 1.0), "talk probability when exactly satisfied")
+    positive_slope: float = param(0.35, _Number(0.0, 1.0), "extra talk probability at satisfaction +1")
+    negative_slope: float = param(0.6, _Number(0.0, 1.0), "extra talk probability at satisfaction −1")
+    curvature: float = param(1.0, _Number(0.0, open_low=True), "exponent on |satisfaction|")
+    reach: float = param(2.0, _Number(0.0), "mean people reached per talk (Poisson)")
+    delay: float = param(48.0, _Duration(positive=True), "mean time until a listener shops, hours")
+    referral_bonus: float = param(0.0, _Number(0.0, 1.0), "extra positive talk from a referral programme")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Complaints:
+    """Voicing dissatisfaction and the support queue that handles it."""
+
+    threshold: float = param(-0.2, _Number(-1.0, 1.0), "episode satisfaction below which customers may complain")
+    probability: float = param(0.32, _Number(0.0, 1.0), "chance a dissatisfied customer complains (channel ease; 32% in seed 001)")
+    resource: str = param("", _Text(), "resource that handles complaints; empty = no queue")
+    handle_time: dist.Distribution = param(dist.Exponential(0.5), _Distribution("time"), "work per complaint, hours")
+    patience: float = param(72.0, _Duration(positive=True), "unresolved if not handled within this, hours")
+    unvoiced_multiplier: float = param(
+        1.5, _Number(1.0),
+        "negative talk and churn hazard × this when a dissatisfied customer is not heard "
+        "(did not complain, or gave up waiting)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recovery:
+    """What a handled complaint gives back (Smith, Bolton & Wagner 1999)."""
+
+    apology: float = param(0.2, _Number(0.0, 1.0), "share of the loss offset by an apology")
+    compensation: float = param(0.0, _Number(0.0), "currency paid per handled complaint")
+    compensation_half: float = param(50.0, _Number(0.0, open_low=True), "compensation that buys half its effect")
+    compensation_weight: float = param(0.6, _Number(0.0), "share of the loss offset by generous compensation")
+    speed_weight: float = param(0.3, _Number(0.0), "share of the loss offset by an instant fix")
+    speed_scale: float = param(4.0, _Duration(positive=True), "resolution time at which speed's effect falls to 1/e")
+    paradox_cap: float = param(1.2, _Number(1.0), "max recovered share for mild first failures (recovery paradox)")
+    mild_loss: float = param(1.5, _Number(0.0), "loss (utility) up to which a failure counts as mild")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Retention:
+    """Churn hazard h = h₀·exp(−β·S_cum + shock·max(−s, 0)) and the repurchase cycle."""
+
+    churn_a: float = param(1.0, _Number(0.0, open_low=True), "Beta(a, b) of baseline churn propensity h₀")
+    churn_b: float = param(29.0, _Number(0.0, open_low=True), "Beta(a, b) of baseline churn propensity h₀")
+    satisfaction_effect: float = param(1.5, _Number(0.0), "β: hazard falls by exp(−β·S_cum)")
+    bad_episode_shock: float = param(3.0, _Number(0.0), "hazard × exp(shock·|s|) after a bad episode")
+    memory_floor: float = param(0.1, _Number(0.0, 1.0, open_low=True), "least weight of a new episode in S_cum (Bolton 1998)")
+    interval: float = param(168.0, _Duration(positive=True), "mean time between purchases at neutral attitude, hours")
+    attitude_effect: float = param(0.5, _Number(0.0), "interval × exp(−effect·attitude)")
+    basket_effect: float = param(0.3, _Number(0.0), "basket × (1 + effect·max(attitude, 0))")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Economics:
+    """Money: revenue is the delivered bill (cost dimension) × basket."""
+
+    currency: str = param("THB", _Text(), "label for reports")
+    unit_cost: float = param(0.0, _Number(0.0), "variable cost per basket")
+    discount_rate: float = param(0.10, _Number(0.0, 1.0), "annual discount rate for CLV")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    """A whole business: journey, resources, market, behaviour and economics.
+
+    Build one with :meth:`load`, :meth:`from_dict` or :func:`sim.examples.load`; change it
+    with :meth:`replace`. Scenarios are immutable and hashable by content
+    (:attr:`fingerprint`).
+    """
+
+    name: str = param("scenario", _Text(), "short identifier")
+    description: str = param("", _Text(), "the question this scenario answers")
+    time_unit: str = param("h", _Text(("s", "min", "h", "d")), "unit of bare numbers that are durations")
+    horizon: float = param(180 * 24.0, _Duration(positive=True), "default run length, hours")
+    touchpoints: tuple[Touchpoint, ...] = param(spec=_Named(Touchpoint), doc="the journey, in order")
+    resources: tuple[Resource, ...] = param((), _Named(Resource), "capacity-limited processes")
+    market: Market = param(Market(), _Table(Market), "acquisition")
+    perception: Perception = param(Perception(), _Table(Perception), "how gaps feel")
+    trust: Trust = param(Trust(), _Table(Trust), "trust in promises")
+    wom: Wom = param(Wom(), _Table(Wom), "word of mouth")
+    complaints: Complaints = param(Complaints(), _Table(Complaints), "complaints")
+    recovery: Recovery = param(Recovery(), _Table(Recovery), "service recovery")
+    retention: Retention = param(Retention(), _Table(Retention), "churn and repurchase")
+    economics: Economics = param(Economics(), _Table(Economics), "money")
+    _raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "") -> Scenario:
+        """Validate ``data`` (as read from TOML) and build a scenario.
+
+        Raises :class:`ScenarioError` listing every problem.
+
+        >>> Scenario.from_dict({"touchpoints": [{"name": "visit", "stages": [{"duration": "10 min"}]}]}).name
+        'scenario'
+        """
+        if not isinstance(data, Mapping):
+            raise ScenarioError([f"scenario: {_show(data)} — must be a table"], source)
+        unit = data.get("time_unit", "h")
+        ctx = _Context(unit if unit in ("s", "min", "h", "d") else "h")
+        scenario = _parse_dataclass(cls, data, "", ctx)
+        if scenario is not None:
+            _check_references(scenario, ctx)
+        if ctx.problems:
+            raise ScenarioError(ctx.problems, source)
+        object.__setattr__(scenario, "_raw", copy.deepcopy(dict(data)))
+        return scenario
+
+    @classmethod
+    def load(cls, path: str | Path) -> Scenario:
+        """Read a scenario from a TOML file.
+
+        >>> from sim.examples import path_of
+        >>> Scenario.load(path_of("pizza")).name
+        'pizza'
+        """
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ScenarioError([f"{path}: no such file"]) from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise ScenarioError([f"not valid TOML: {error}"], str(path)) from None
+        return cls.from_dict(data, source=str(path))
+
+    def save(self, path: str | Path) -> None:
+        """Write the scenario as TOML, exactly as it was written (units and all).
+
+        >>> import tempfile, os
+        >>> from sim import examples
+        >>> target = os.path.join(tempfile.mkdtemp(), "copy.toml")
+        >>> examples.load("pizza").save(target)
+        >>> Scenario.load(target) == examples.load("pizza")
+        True
+        """
+        header = "".join(f"# {line}\n" for line in self.description.splitlines())
+        Path(path).write_text(header + tomli_w.dumps(self._raw), encoding="utf-8")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as plain data (what :meth:`from_dict` accepts)."""
+        return copy.deepcopy(self._raw)
+
+    # ------------------------------------------------------------------ overrides
+    def replace(self, overrides: Mapping[str, Any]) -> Scenario:
+        """A new scenario with dotted-path fields replaced; the original is unchanged.
+
+        Paths follow the TOML structure; list items are addressed by ``name`` or ``[index]``:
+        ``"touchpoints.delivery.promise.time"``, ``"resources.driver.capacity"``,
+        ``"touchpoints[0].stages[1].duration.mean"``. Unknown paths are errors with a
+        suggestion.
+
+        >>> from sim import examples
+        >>> examples.load("pizza").replace({"resources.driver.capacity": 6}).resource("driver").capacity
+        6
+        """
+        raw = copy.deepcopy(self._raw)
+        problems = []
+        for path, value in overrides.items():
+            try:
+                _assign(raw, path, value)
+            except ScenarioError as error:
+                problems.extend(error.problems)
+        if problems:
+            raise ScenarioError(problems, "overrides")
+        return Scenario.from_dict(raw, source="overrides")
+
+    # ------------------------------------------------------------------ lookups
+    def touchpoint(self, name: str) -> Touchpoint:
+        """The touchpoint called ``name``."""
+        return _by_name(self.touchpoints, name, "touchpoint")
+
+    def resource(self, name: str) -> Resource:
+        """The resource called ``name``."""
+        return _by_name(self.resources, name, "resource")
+
+    @property
+    def fingerprint(self) -> str:
+        """Content hash (12 hex digits) of the validated input: same scenario, same hash."""
+        canonical = json.dumps(self._raw, sort_keys=True, default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def _by_name(items, name, what):
+    for item in items:
+        if item.name == name:
+            return item
+    names = [item.name for item in items]
+    raise KeyError(f"no {what} {name!r}{_suggest(name, names)} (have: {', '.join(names)})")
+
+
+_SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _split_path(path: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for name, index in _SEGMENT.findall(path):
+        parts.append(int(index) if index else name)
+    return parts
+
+
+def _assign(raw: dict, path: str, value: Any) -> None:
+    """Set ``value`` at dotted ``path`` in the raw scenario dict, checking the path."""
+    parts = _split_path(path)
+    if not parts:
+        raise ScenarioError([f"{path!r}: empty override path"])
+    spec: _Spec = _Table(Scenario)
+    node: Any = raw
+    walked = ""
+    for position, part in enumerate(parts):
+        last = position == len(parts) - 1
+        if isinstance(spec, _Named):
+            items = node if isinstance(node, list) else []
+            index = _find_item(items, part, walked)
+            if last:
+                raise ScenarioError([f"{path}: replace a field of {walked}[{index}], not the whole item"])
+            node, spec = items[index], spec.item
+            walked += f"[{index}]"
+            continue
+        if isinstance(part, int):
+            raise ScenarioError([f"{path}: {walked or 'scenario'} is not a list"])
+        child = spec.child(part, walked or "scenario")
+        walked = f"{walked}.{part}" if walked else part
+        if last:
+            node[part] = value
+            return
+        nxt = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(child, _Table | _Named | _Dimensions):
+            # A leaf whose value may itself be a table (a distribution, a promise policy):
+            # allow one more key into what the file already has there.
+            rest = parts[position + 1:]
+            if not isinstance(nxt, dict) or len(rest) != 1 or isinstance(rest[0], int):
+                raise ScenarioError([f"{path}: {walked} is {_show(nxt)}; replace {walked} as a whole"])
+            nxt[rest[0]] = value
+            return
+        if nxt is None:
+            nxt = [] if isinstance(child, _Named) else {}
+            node[part] = nxt
+        node, spec = nxt, child
+
+
+def _find_item(items: list, key: str | int, where: str) -> int:
+    if isinstance(key, int):
+        if 0 <= key < len(items):
+            return key
+        raise ScenarioError([f"{where}[{key}]: no such item (there are {len(items)})"])
+    names = [item.get("name") for item in items if isinstance(item, dict)]
+    if key in names:
+        return names.index(key)
+    raise ScenarioError([f"{where}.{key}: no item named {key!r}"
+                         f"{_suggest(key, [n for n in names if isinstance(n, str)])}"
+                         f" (have: {', '.join(map(str, names))})"])
+
+
+def _check_references(scenario: Scenario, ctx: _Context) -> None:
+    """Cross-field checks: names that refer to other parts of the scenario."""
+    resources = [r.name for r in scenario.resources]
+    names = [t.name for t in scenario.touchpoints]
+    if not scenario.touchpoints:
+        ctx.fail("touchpoints", [], "the journey needs at least one touchpoint")
+    for i, tp in enumerate(scenario.touchpoints):
+        where = f"touchpoints[{i}]"
+        for j, stage in enumerate(tp.stages):
+            if stage.resource and stage.resource not in resources:
+                ctx.fail(f"{where}.stages[{j}].resource", stage.resource,
+                         f"not a resource{_suggest(stage.resource, resources)}"
+                         f" (have: {', '.join(resources) or 'none'})")
+        present = tp.dimensions()
+        for label in ("promise", "norm", "competitor", "weight"):
+            for dim, _ in getattr(tp, label).items():
+                if dim not in present:
+                    how = "add stages" if dim == "time" else f"add delivered.{dim}"
+                    ctx.fail(f"{where}.{label}.{dim}", getattr(getattr(tp, label), dim),
+                             f"{tp.name!r} delivers no {dim}; {how} or remove it")
+        if not present:
+            ctx.fail(where, tp.name, "delivers nothing; give it stages (time) or delivered cost/service")
+        for target, _ in tp.routes:
+            if target != "end" and target not in names:
+                ctx.fail(f"{where}.routes.{target}", target,
+                         f"not a touchpoint{_suggest(target, names)} (or 'end')")
+            elif target in names and names.index(target) <= i:
+                ctx.fail(f"{where}.routes.{target}", target,
+                         "routes must point forward in the journey (no loops)")
+    if scenario.complaints.resource and scenario.complaints.resource not in resources:
+        ctx.fail("complaints.resource", scenario.complaints.resource,
+                 f"not a resource{_suggest(scenario.complaints.resource, resources)}"
+                 f" (have: {', '.join(resources) or 'none'})")
+    for name in resources:
+        used = any(s.resource == name for t in scenario.touchpoints for s in t.stages)
+        if not used and scenario.complaints.resource != name:
+            ctx.fail(f"resources.{name}", name, "is never used by a stage or complaints.resource")

@@ -1,0 +1,85 @@
+"""Durations: the simulation clock runs in **hours**; people write "45 min" or "3 d".
+
+A scenario may declare ``time_unit = "min"`` so that bare numbers in that file mean minutes
+(pizza scenarios read better that way). Everything inside the engine is hours.
+
+>>> parse_duration("45 min")
+0.75
+>>> parse_duration(90, default_unit="min")
+1.5
+>>> format_duration(0.75)
+'45 min'
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Hours per unit. Keys are every spelling we accept.
+HOURS_PER_UNIT: dict[str, float] = {
+    "s": 1 / 3600, "sec": 1 / 3600, "second": 1 / 3600, "seconds": 1 / 3600,
+    "min": 1 / 60, "mins": 1 / 60, "minute": 1 / 60, "minutes": 1 / 60,
+    "h": 1.0, "hr": 1.0, "hrs": 1.0, "hour": 1.0, "hours": 1.0,
+    "d": 24.0, "day": 24.0, "days": 24.0,
+    "w": 168.0, "wk": 168.0, "week": 168.0, "weeks": 168.0,
+    "y": 8760.0, "yr": 8760.0, "year": 8760.0, "years": 8760.0,
+}
+
+_DURATION = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|[-+]?\.\d+)\s*([a-zA-Z]+)\s*$")
+
+
+class DurationError(ValueError):
+    """A value that is not a duration; the message says what is allowed."""
+
+
+def parse_duration(value: object, default_unit: str = "h") -> float:
+    """Return ``value`` in hours.
+
+    ``value`` is a number (read in ``default_unit``) or a string ``"<number> <unit>"`` with a
+    unit from :data:`HOURS_PER_UNIT` (s, min, h, d, wk, y).
+
+    >>> parse_duration("3 d")
+    72.0
+    >>> parse_duration(2)
+    2.0
+    """
+    if isinstance(value, bool):
+        raise DurationError(f"{value!r} is not a duration — use a number or a string like '45 min'")
+    if isinstance(value, int | float):
+        return float(value) * HOURS_PER_UNIT[default_unit]
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match is None:
+            raise DurationError(
+                f"{value!r} is not a duration — write a number and a unit, like '45 min', '2 h' or '3 d'"
+            )
+        number, unit = match.groups()
+        factor = HOURS_PER_UNIT.get(unit.lower())
+        if factor is None:
+            raise DurationError(
+                f"{value!r} has unknown unit {unit!r} — use one of s, min, h, d, wk, y"
+            )
+        return float(number) * factor
+    raise DurationError(
+        f"{value!r} is not a duration — use a number or a string like '45 min'"
+    )
+
+
+def format_duration(hours: float) -> str:
+    """Human-readable duration, choosing the unit that gives a readable number.
+
+    >>> format_duration(72.0)
+    '3 d'
+    >>> format_duration(0.0125)
+    '45 s'
+    """
+    magnitude = abs(hours)
+    if magnitude >= 48:
+        number, unit = hours / 24, "d"
+    elif magnitude >= 2:
+        number, unit = hours, "h"
+    elif magnitude >= 1 / 60:
+        number, unit = hours * 60, "min"
+    else:
+        number, unit = hours * 3600, "s"
+    return f"{number:.4g} {unit}"
