@@ -74,7 +74,10 @@ class JourneyPlan:
 def mean_delivered(tp: Touchpoint, dim: str) -> float:
     """Mean delivered level without queueing (the default market norm)."""
     if dim == "time":
-        return sum(stage.duration.mean for stage in tp.stages) + tp.failure.probability * tp.failure.delay
+        return (
+            sum(stage.duration.mean for stage in tp.stages)
+            + tp.failure.probability * tp.failure.delay
+        )
     return getattr(tp.delivered, dim).mean
 
 
@@ -116,16 +119,27 @@ def score_episode(
     weight = plan.weight[cells]
     expected = behaviour.expectation(promise, prior[cells], trust)
     felt = behaviour.disconfirmation(delivered, expected, direction, jnd, p.tolerance)
-    felt_value = behaviour.value(felt, p.gain_slope, p.loss_aversion, p.gain_curvature, p.loss_curvature)
+    felt_value = behaviour.value(
+        felt, p.gain_slope, p.loss_aversion, p.gain_curvature, p.loss_curvature
+    )
     quality_gap = behaviour.quality(delivered, plan.norm[cells], direction, jnd)
     has_promise = ~np.isnan(promise)
     kept = behaviour.promise_kept(delivered, promise, direction)
     utilities, losses = behaviour.touchpoint_utility(
-        weight, quality_gap, felt_value, kept, has_promise, touchpoint_position, len(visited),
-        p.quality_weight, p.kept_credit,
+        weight,
+        quality_gap,
+        felt_value,
+        kept,
+        has_promise,
+        touchpoint_position,
+        len(visited),
+        p.quality_weight,
+        p.kept_credit,
     )
     importance = plan.importance[visited]
-    satisfaction = float(behaviour.episode_satisfaction(utilities, importance, p.satisfaction_scale, p.episode))
+    satisfaction = float(
+        behaviour.episode_satisfaction(utilities, importance, p.satisfaction_scale, p.episode)
+    )
     utility = float(np.arctanh(np.clip(satisfaction, -1 + 1e-12, 1 - 1e-12)) * p.satisfaction_scale)
     loss = float(np.dot(importance, losses) / importance.sum())
     hurt = weight * importance[touchpoint_position] * np.minimum(felt_value, 0.0)

@@ -21,9 +21,20 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Daily counters, in report order. Rates and means are derived from them in :meth:`daily`.
 _DAILY = (
-    "prospects", "acquired", "churned", "purchases", "revenue", "satisfaction_sum",
-    "promises", "kept", "wom_positive", "wom_negative", "complaints", "recovered",
-    "active", "trust_sum",
+    "prospects",
+    "acquired",
+    "churned",
+    "purchases",
+    "revenue",
+    "satisfaction_sum",
+    "promises",
+    "kept",
+    "wom_positive",
+    "wom_negative",
+    "complaints",
+    "recovered",
+    "active",
+    "trust_sum",
 )
 #: What can be attributed to the worst touchpoint × dimension of an episode.
 DRIVER_OUTCOMES = ("churn", "complaints", "wom_negative")
@@ -38,13 +49,33 @@ class Collector:
         self.daily = {name: np.zeros(self.days) for name in _DAILY}
         self.snapshot_taken = np.zeros(self.days, dtype=bool)
         n = len(plan.cells)
-        self.cell = {name: np.zeros(n) for name in
-                     ("visits", "promised", "promised_sum", "expected_sum", "delivered_sum", "gap_sum", "kept")}
+        self.cell = {
+            name: np.zeros(n)
+            for name in (
+                "visits",
+                "promised",
+                "promised_sum",
+                "expected_sum",
+                "delivered_sum",
+                "waited_sum",
+                "gap_sum",
+                "kept",
+            )
+        }
         # one extra row for episodes where nothing fell short ("no gap")
         self.drivers = np.zeros((n + 1, len(DRIVER_OUTCOMES)))
-        self.totals = {name: 0.0 for name in (
-            "prospects_paid", "prospects_wom", "lost", "variable_cost", "compensation",
-            "unresolved", "listeners")}
+        self.totals = {
+            name: 0.0
+            for name in (
+                "prospects_paid",
+                "prospects_wom",
+                "lost",
+                "variable_cost",
+                "compensation",
+                "unresolved",
+                "listeners",
+            )
+        }
         self.active = 0
         self.trust_sum = 0.0
 
@@ -92,8 +123,17 @@ class Collector:
             self.drivers[worst_cell, 2] += 1
         self.totals["listeners"] += listeners
 
-    def episode(self, now: float, cells: np.ndarray, delivered: np.ndarray, score: EpisodeScore,
-                satisfaction: float, revenue: float, variable_cost: float) -> None:
+    def episode(
+        self,
+        now: float,
+        cells: np.ndarray,
+        delivered: np.ndarray,
+        waited: np.ndarray,
+        score: EpisodeScore,
+        satisfaction: float,
+        revenue: float,
+        variable_cost: float,
+    ) -> None:
         day = self._day(now)
         daily = self.daily
         daily["purchases"][day] += 1
@@ -107,6 +147,7 @@ class Collector:
         np.add.at(cell["visits"], cells, 1.0)
         np.add.at(cell["expected_sum"], cells, score.expected)
         np.add.at(cell["delivered_sum"], cells, delivered)
+        np.add.at(cell["waited_sum"], cells, waited)
         np.add.at(cell["gap_sum"], cells, score.gap)
         with_promise = cells[promised]
         np.add.at(cell["promised"], with_promise, 1.0)
@@ -129,46 +170,60 @@ class Collector:
         touchpoints = self.touchpoint_table()
         kpis = self.kpis(model, customers, daily)
         drivers = self.driver_table()
-        return Result(scenario=scenario, seed=model.seed, horizon=model.horizon, kpis=kpis,
-                      daily=daily, touchpoints=touchpoints, customers=customers,
-                      driver_counts=drivers, wall_time=wall_time)
+        return Result(
+            scenario=scenario,
+            seed=model.seed,
+            horizon=model.horizon,
+            kpis=kpis,
+            daily=daily,
+            touchpoints=touchpoints,
+            customers=customers,
+            driver_counts=drivers,
+            wall_time=wall_time,
+        )
 
     def daily_table(self) -> pd.DataFrame:
         d = self.daily
         with np.errstate(invalid="ignore", divide="ignore"):
-            table = pd.DataFrame({
-                "day": np.arange(self.days),
-                "prospects": d["prospects"].astype(int),
-                "acquired": d["acquired"].astype(int),
-                "churned": d["churned"].astype(int),
-                "active": d["active"].astype(int),
-                "purchases": d["purchases"].astype(int),
-                "revenue": d["revenue"],
-                "satisfaction": d["satisfaction_sum"] / d["purchases"],
-                "promise_kept_rate": d["kept"] / d["promises"],
-                "trust": d["trust_sum"] / d["active"],
-                "wom_positive": d["wom_positive"].astype(int),
-                "wom_negative": d["wom_negative"].astype(int),
-                "complaints": d["complaints"].astype(int),
-                "recovered": d["recovered"].astype(int),
-            })
+            table = pd.DataFrame(
+                {
+                    "day": np.arange(self.days),
+                    "prospects": d["prospects"].astype(int),
+                    "acquired": d["acquired"].astype(int),
+                    "churned": d["churned"].astype(int),
+                    "active": d["active"].astype(int),
+                    "purchases": d["purchases"].astype(int),
+                    "revenue": d["revenue"],
+                    "satisfaction": d["satisfaction_sum"] / d["purchases"],
+                    "promise_kept_rate": d["kept"] / d["promises"],
+                    "trust": d["trust_sum"] / d["active"],
+                    "wom_positive": d["wom_positive"].astype(int),
+                    "wom_negative": d["wom_negative"].astype(int),
+                    "complaints": d["complaints"].astype(int),
+                    "recovered": d["recovered"].astype(int),
+                }
+            )
         return table
 
     def touchpoint_table(self) -> pd.DataFrame:
         plan, c = self.plan, self.cell
         visits = c["visits"]
+        is_time = np.array([d == "time" for _, d in plan.cells])
         with np.errstate(invalid="ignore", divide="ignore"):
-            table = pd.DataFrame({
-                "touchpoint": [plan.touchpoint_names[k] for k, _ in plan.cells],
-                "dimension": [d for _, d in plan.cells],
-                "visits": visits.astype(int),
-                "promised": c["promised_sum"] / c["promised"],
-                "expected": c["expected_sum"] / visits,
-                "delivered": c["delivered_sum"] / visits,
-                "gap": c["gap_sum"] / visits,
-                "kept_rate": c["kept"] / c["promised"],
-                "norm": plan.norm,
-            })
+            table = pd.DataFrame(
+                {
+                    "touchpoint": [plan.touchpoint_names[k] for k, _ in plan.cells],
+                    "dimension": [d for _, d in plan.cells],
+                    "visits": visits.astype(int),
+                    "promised": c["promised_sum"] / c["promised"],
+                    "expected": c["expected_sum"] / visits,
+                    "delivered": c["delivered_sum"] / visits,
+                    "waited": np.where(is_time, c["waited_sum"] / visits, np.nan),
+                    "gap": c["gap_sum"] / visits,
+                    "kept_rate": c["kept"] / c["promised"],
+                    "norm": plan.norm,
+                }
+            )
         return table
 
     def driver_table(self) -> pd.DataFrame:
@@ -186,38 +241,47 @@ class Collector:
         churned = int(daily["churned"].sum())
         purchases = int(daily["purchases"].sum())
         revenue = float(daily["revenue"].sum())
-        capacity_cost = sum(r.capacity * r.cost_per_hour for r in scenario.resources) * model.horizon
+        capacity_cost = (
+            sum(r.capacity * r.cost_per_hour for r in scenario.resources) * model.horizon
+        )
         ad_spend = scenario.market.ad_spend_per_day * days
         costs = t["variable_cost"] + t["compensation"] + capacity_cost + ad_spend
         promises = float(self.daily["promises"].sum())
         surveyed = customers[customers["episodes"] > 0]
         nan = float("nan")
-        return pd.Series({
-            "prospects": model.prospects,
-            "prospects_paid": int(t["prospects_paid"]),
-            "prospects_wom": int(t["prospects_wom"]),
-            "acquired": acquired,
-            "lost": int(t["lost"]),
-            "active": self.active,
-            "churned": churned,
-            "churn_rate": churned / acquired if acquired else nan,
-            "purchases": purchases,
-            "revenue": revenue,
-            "costs": costs,
-            "profit": revenue - costs,
-            "clv": float(customers["clv"].sum()) / acquired if acquired else nan,
-            "cac": ad_spend / acquired if acquired else nan,
-            "satisfaction_mean": float(self.daily["satisfaction_sum"].sum()) / purchases if purchases else nan,
-            "nps": behaviour.net_promoter_score(surveyed["ltr"]),
-            "trust_mean": float(surveyed["trust"].mean()) if len(surveyed) else nan,
-            "promise_kept_rate": float(self.daily["kept"].sum()) / promises if promises else nan,
-            "wom_positive": int(daily["wom_positive"].sum()),
-            "wom_negative": int(daily["wom_negative"].sum()),
-            "wom_listeners": int(t["listeners"]),
-            "complaints": int(daily["complaints"].sum()),
-            "recovered": int(daily["recovered"].sum()),
-            "unresolved": int(t["unresolved"]),
-        }, name=scenario.name)
+        return pd.Series(
+            {
+                "prospects": model.prospects,
+                "prospects_paid": int(t["prospects_paid"]),
+                "prospects_wom": int(t["prospects_wom"]),
+                "acquired": acquired,
+                "lost": int(t["lost"]),
+                "active": self.active,
+                "churned": churned,
+                "churn_rate": churned / acquired if acquired else nan,
+                "purchases": purchases,
+                "revenue": revenue,
+                "costs": costs,
+                "profit": revenue - costs,
+                "clv": float(customers["clv"].sum()) / acquired if acquired else nan,
+                "cac": ad_spend / acquired if acquired else nan,
+                "satisfaction_mean": float(self.daily["satisfaction_sum"].sum()) / purchases
+                if purchases
+                else nan,
+                "nps": behaviour.net_promoter_score(surveyed["ltr"]),
+                "trust_mean": float(surveyed["trust"].mean()) if len(surveyed) else nan,
+                "promise_kept_rate": float(self.daily["kept"].sum()) / promises
+                if promises
+                else nan,
+                "wom_positive": int(daily["wom_positive"].sum()),
+                "wom_negative": int(daily["wom_negative"].sum()),
+                "wom_listeners": int(t["listeners"]),
+                "complaints": int(daily["complaints"].sum()),
+                "recovered": int(daily["recovered"].sum()),
+                "unresolved": int(t["unresolved"]),
+            },
+            name=scenario.name,
+        )
 
 
 def customer_table(customers: list[Customer], perception) -> pd.DataFrame:
@@ -240,8 +304,10 @@ def customer_table(customers: list[Customer], perception) -> pd.DataFrame:
     }
     table = pd.DataFrame(columns)
     table.insert(
-        7, "ltr",
-        behaviour.likelihood_to_recommend(table["attitude"].to_numpy(), perception.ltr_neutral,
-                                          perception.ltr_slope),
+        7,
+        "ltr",
+        behaviour.likelihood_to_recommend(
+            table["attitude"].to_numpy(), perception.ltr_neutral, perception.ltr_slope
+        ),
     )
     return table

@@ -8,7 +8,8 @@ Processes (each a short generator that reads like the story it models):
   churn or come back after an inter-purchase time;
 * :meth:`Model.journey` — one purchase through the touchpoints; capacity-limited stages
   queue at a ``simpy.Resource`` so delivered time = waiting + work;
-* :meth:`Model.complain` — a complaint queues at support and is handled or given up on.
+* :meth:`Model.voice` / :meth:`Model.complain` — a dissatisfied customer may complain; the
+  complaint queues at support and is handled (recovery) or given up on.
 
 Randomness is counter-based (:mod:`sim.rng`): every draw is tied to a customer, a purpose
 and an episode, so a policy change does not reshuffle who arrives or what each customer is
@@ -16,7 +17,7 @@ like (common random numbers).
 
 >>> from sim import examples
 >>> result = run(examples.load("pizza"), seed=1, horizon="30 d")
->>> result.kpis["acquired"] > 0
+>>> bool(result.kpis["acquired"] > 0)
 True
 """
 
@@ -63,13 +64,36 @@ class Customer:
     per-customer table, so memory grows with customers, not with events."""
 
     __slots__ = (
-        "acquired_at", "attitude", "baseline_churn", "churned_at", "complaints", "cumulative",
-        "discounted_margin", "episodes", "failures", "id", "key", "last_satisfaction",
-        "prior", "revenue", "source", "trust_broken", "trust_kept",
+        "acquired_at",
+        "attitude",
+        "baseline_churn",
+        "churned_at",
+        "complaints",
+        "cumulative",
+        "discounted_margin",
+        "episodes",
+        "failures",
+        "id",
+        "key",
+        "last_satisfaction",
+        "prior",
+        "revenue",
+        "source",
+        "trust_broken",
+        "trust_kept",
     )
 
-    def __init__(self, cid: int, key: int, source: str, now: float, prior: np.ndarray,
-                 trust_kept: float, trust_broken: float, baseline_churn: float) -> None:
+    def __init__(
+        self,
+        cid: int,
+        key: int,
+        source: str,
+        now: float,
+        prior: np.ndarray,
+        trust_kept: float,
+        trust_broken: float,
+        baseline_churn: float,
+    ) -> None:
         self.id = cid
         self.key = key
         self.source = source
@@ -93,13 +117,32 @@ class Customer:
         return self.trust_kept / (self.trust_kept + self.trust_broken)
 
 
+class Feeling:
+    """How an episode ends up feeling, after any complaint.
+
+    ``reported`` is the satisfaction a survey would record (the recovery paradox may lift
+    it); ``loyalty`` is the satisfaction that drives attitude, talk and churn (never lifted
+    above the no-failure level). ``unheard``: dissatisfied and not complaining, or gave up.
+    """
+
+    __slots__ = ("compensation", "loyalty", "reported", "unheard")
+
+    def __init__(self, reported: float, loyalty: float, unheard: bool, compensation: float) -> None:
+        self.reported = reported
+        self.loyalty = loyalty
+        self.unheard = unheard
+        self.compensation = compensation
+
+
 class Model:
     """One simulation of a scenario. Use :func:`run` unless you need the live model.
 
     ``seed`` fixes every random number; ``horizon`` is hours or a string ("180 d").
     """
 
-    def __init__(self, scenario: Scenario, seed: int = 1, horizon: float | str | None = None) -> None:
+    def __init__(
+        self, scenario: Scenario, seed: int = 1, horizon: float | str | None = None
+    ) -> None:
         self.scenario = scenario
         self.seed = seed
         self.horizon = scenario.horizon if horizon is None else _horizon(horizon)
@@ -110,7 +153,9 @@ class Model:
             raise ValueError(f"at most {SLOTS // _SLOTS_PER_TOUCHPOINT} touchpoints are supported")
         for tp in scenario.touchpoints:
             if len(tp.stages) > _MAX_STAGES:
-                raise ValueError(f"touchpoint {tp.name!r}: at most {_MAX_STAGES} stages are supported")
+                raise ValueError(
+                    f"touchpoint {tp.name!r}: at most {_MAX_STAGES} stages are supported"
+                )
         self.resources = {r.name: simpy.Resource(self.env, r.capacity) for r in scenario.resources}
         self.support = self.resources.get(scenario.complaints.resource)
         self.quoters = self._quoters()
@@ -129,7 +174,9 @@ class Model:
             if policy is None:
                 quoters.append(None)
                 continue
-            parts = [s.duration for s in tp.stages] if dim == "time" else [getattr(tp.delivered, dim)]
+            parts = (
+                [s.duration for s in tp.stages] if dim == "time" else [getattr(tp.delivered, dim)]
+            )
             quoters.append(policy.quoter(parts, lower_is_better=dim != "service"))
         return quoters
 
@@ -185,7 +232,13 @@ class Model:
         advantage = np.sum(
             (plan.weight * plan.direction * (promised - plan.competitor) / plan.jnd)[both]
         )
-        lift = market.wom_positive_lift if valence > 0 else -market.wom_negative_lift if valence < 0 else 0.0
+        lift = (
+            market.wom_positive_lift
+            if valence > 0
+            else -market.wom_negative_lift
+            if valence < 0
+            else 0.0
+        )
         probability = behaviour.choice_probability(
             market.brand_preference + market.promise_sensitivity * advantage + lift
         )
@@ -195,9 +248,13 @@ class Model:
             return
         trust = self.scenario.trust
         customer = Customer(
-            cid=len(self.customers), key=key, source=source, now=self.env.now,
+            cid=len(self.customers),
+            key=key,
+            source=source,
+            now=self.env.now,
             prior=(plan.norm if prior is None else prior).copy(),
-            trust_kept=trust.prior_kept, trust_broken=trust.prior_broken,
+            trust_kept=trust.prior_kept,
+            trust_broken=trust.prior_broken,
             baseline_churn=self.churn_propensity.sample(uniform(key, TRAITS, 0)),
         )
         self.customers.append(customer)
@@ -207,80 +264,111 @@ class Model:
     # ------------------------------------------------------------------ the customer
     def lifecycle(self, c: Customer):
         """Buy, feel, maybe complain, maybe talk, then leave or come back later."""
-        s = self.scenario
+        retention = self.scenario.retention
         while True:
             promised = self.promises()
-            visit = yield from self.journey(c)
+            visited, cells, positions, delivered, waited = yield from self.journey(c)
             c.episodes += 1
-            episode = c.episodes
-            visited, cells, positions, delivered = visit
             score = score_episode(
                 self.plan, cells, positions, visited, delivered, promised[cells], c.prior, c.trust
             )
             for cell, level in zip(cells, delivered, strict=True):
-                quoter = self.quoters[cell]
-                if quoter is not None:
-                    quoter.observe(level)
-
-            # Complaint and recovery (Smith, Bolton & Wagner 1999; de Matos et al. 2007).
-            unheard = False
-            compensation = 0.0
-            shown, felt = score.satisfaction, score.satisfaction
-            if score.satisfaction < s.complaints.threshold:
-                if uniform(c.key, COMPLAIN, episode * SLOTS) < s.complaints.probability:
-                    c.complaints += 1
-                    self.metrics.complaint(self.env.now, score.worst_cell)
-                    waited = yield from self.complain(c, episode)
-                    if waited is None:
-                        unheard = True
-                        self.metrics.unresolved(self.env.now)
-                    else:
-                        share = float(behaviour.recovery_share(
-                            s.recovery.compensation, waited, score.loss, c.failures == 0,
-                            apology=s.recovery.apology,
-                            compensation_half=s.recovery.compensation_half,
-                            compensation_weight=s.recovery.compensation_weight,
-                            speed_weight=s.recovery.speed_weight,
-                            speed_scale=s.recovery.speed_scale,
-                            paradox_cap=s.recovery.paradox_cap,
-                            mild_loss=s.recovery.mild_loss,
-                        ))
-                        scale = s.perception.satisfaction_scale
-                        shown = float(behaviour.utility_to_satisfaction(score.utility + share * score.loss, scale))
-                        # The paradox may lift satisfaction, never loyalty or talk.
-                        felt = float(behaviour.utility_to_satisfaction(
-                            score.utility + min(share, 1.0) * score.loss, scale))
-                        compensation = s.recovery.compensation
-                        self.metrics.recovered(self.env.now, compensation)
-                else:
-                    unheard = True
-                c.failures += 1
-
-            self._update_beliefs(c, cells, delivered, score, shown, felt)
-            self._account(c, cells, delivered, score, shown, compensation)
-            self.talk(c, episode, felt, score.worst_cell, unheard)
-
-            hazard = behaviour.churn_probability(
-                c.baseline_churn, c.cumulative, felt,
-                s.retention.satisfaction_effect, s.retention.bad_episode_shock,
-            )
-            if unheard:
-                hazard = min(1.0, hazard * s.complaints.unvoiced_multiplier)
-            if uniform(c.key, CHURN, episode) < hazard:
+                if self.quoters[cell] is not None:
+                    self.quoters[cell].observe(level)
+            feeling = yield from self.voice(c, score)
+            self._update_beliefs(c, cells, delivered, score, feeling)
+            self._account(c, cells, delivered, waited, score, feeling)
+            self.talk(c, feeling.loyalty, score.worst_cell, feeling.unheard)
+            if self.leaves(c, feeling):
                 c.churned_at = self.env.now
                 self.metrics.churned(c, score.worst_cell)
                 return
-            mean_gap = behaviour.purchase_interval(s.retention.interval, c.attitude, s.retention.attitude_effect)
-            yield self.env.timeout(-float(mean_gap) * math.log(uniform(c.key, REPURCHASE, episode)))
+            mean_gap = behaviour.purchase_interval(
+                retention.interval, c.attitude, retention.attitude_effect
+            )
+            yield self.env.timeout(
+                -float(mean_gap) * math.log(uniform(c.key, REPURCHASE, c.episodes))
+            )
+
+    def voice(self, c: Customer, score):
+        """A dissatisfied customer may complain; a handled complaint recovers part of the loss.
+
+        Returns a :class:`Feeling`. Recovery follows Smith, Bolton & Wagner (1999); the
+        recovery paradox may lift reported satisfaction for a mild first failure but never
+        loyalty or talk (de Matos, Henrique & Rossi 2007).
+        """
+        s = self.scenario
+        feeling = Feeling(score.satisfaction, score.satisfaction, unheard=False, compensation=0.0)
+        if score.satisfaction >= s.complaints.threshold:
+            return feeling
+        first_failure = c.failures == 0
+        c.failures += 1
+        if uniform(c.key, COMPLAIN, c.episodes * SLOTS) >= s.complaints.probability:
+            feeling.unheard = True
+            return feeling
+        c.complaints += 1
+        self.metrics.complaint(self.env.now, score.worst_cell)
+        resolution_time = yield from self.complain(c)
+        if resolution_time is None:
+            feeling.unheard = True
+            self.metrics.unresolved(self.env.now)
+            return feeling
+        r = s.recovery
+        share = float(
+            behaviour.recovery_share(
+                r.compensation,
+                resolution_time,
+                score.loss,
+                first_failure,
+                apology=r.apology,
+                compensation_half=r.compensation_half,
+                compensation_weight=r.compensation_weight,
+                speed_weight=r.speed_weight,
+                speed_scale=r.speed_scale,
+                paradox_cap=r.paradox_cap,
+                mild_loss=r.mild_loss,
+            )
+        )
+        scale = s.perception.satisfaction_scale
+        feeling.reported = float(
+            behaviour.utility_to_satisfaction(score.utility + share * score.loss, scale)
+        )
+        feeling.loyalty = float(
+            behaviour.utility_to_satisfaction(score.utility + min(share, 1.0) * score.loss, scale)
+        )
+        feeling.compensation = r.compensation
+        self.metrics.recovered(self.env.now, r.compensation)
+        return feeling
+
+    def leaves(self, c: Customer, feeling: Feeling) -> bool:
+        """Churn decision after an episode (proportional hazard, Bolton 1998)."""
+        retention = self.scenario.retention
+        hazard = float(
+            behaviour.churn_probability(
+                c.baseline_churn,
+                c.cumulative,
+                feeling.loyalty,
+                retention.satisfaction_effect,
+                retention.bad_episode_shock,
+            )
+        )
+        if feeling.unheard:
+            hazard = min(1.0, hazard * self.scenario.complaints.unvoiced_multiplier)
+        return uniform(c.key, CHURN, c.episodes) < hazard
 
     def journey(self, c: Customer):
-        """One purchase through the touchpoints; returns what was delivered where."""
+        """One purchase through the touchpoints.
+
+        Returns the touchpoints visited and, per visited cell, its id, the position of its
+        touchpoint in the visit, the delivered level and the time spent queueing.
+        """
         env, plan, tps = self.env, self.plan, self.scenario.touchpoints
         block = (c.episodes + 1) * SLOTS
         visited: list[int] = []
         cells: list[int] = []
         positions: list[int] = []
         delivered: list[float] = []
+        waited: list[float] = []
         failed = False
         k: int | None = 0
         while k is not None:
@@ -290,6 +378,7 @@ class Model:
                 k = plan.next_touchpoint(k, uniform(c.key, ROUTE, slot + _ROUTE_SLOT))
                 continue
             started = env.now
+            queueing = 0.0
             for index, stage in enumerate(tp.stages):
                 work = stage.duration.sample(uniform(c.key, SERVICE, slot + index))
                 resource = self.resources.get(stage.resource)
@@ -297,7 +386,9 @@ class Model:
                     yield env.timeout(work)
                     continue
                 with resource.request() as request:
+                    asked = env.now
                     yield request
+                    queueing += env.now - asked
                     yield env.timeout(work)
             failure = uniform(c.key, ROUTE, slot + _FAILURE_SLOT) < tp.failure.probability
             if failure:
@@ -313,20 +404,29 @@ class Model:
                 elif dim == "cost":
                     level = tp.delivered.cost.sample(uniform(c.key, SERVICE, slot + _COST_SLOT))
                 else:
-                    level = tp.delivered.service.sample(uniform(c.key, SERVICE, slot + _SERVICE_SLOT))
+                    level = tp.delivered.service.sample(
+                        uniform(c.key, SERVICE, slot + _SERVICE_SLOT)
+                    )
                     if failure:
                         level = max(1.0, level - tp.failure.service_drop)
                 cells.append(cell)
                 positions.append(position)
                 delivered.append(level)
+                waited.append(queueing if dim == "time" else 0.0)
             k = plan.next_touchpoint(k, uniform(c.key, ROUTE, slot + _ROUTE_SLOT))
-        return visited, np.array(cells, dtype=np.intp), np.array(positions, dtype=np.intp), np.array(delivered)
+        return (
+            visited,
+            np.array(cells, dtype=np.intp),
+            np.array(positions, dtype=np.intp),
+            np.array(delivered),
+            np.array(waited),
+        )
 
-    def complain(self, c: Customer, episode: int):
+    def complain(self, c: Customer):
         """Queue at support; returns the time to resolution, or None if the customer gave up."""
         complaints = self.scenario.complaints
         started = self.env.now
-        handling = complaints.handle_time.sample(uniform(c.key, COMPLAIN, episode * SLOTS + 1))
+        handling = complaints.handle_time.sample(uniform(c.key, COMPLAIN, c.episodes * SLOTS + 1))
         if self.support is None:
             yield self.env.timeout(handling)
             return self.env.now - started
@@ -337,14 +437,22 @@ class Model:
             yield self.env.timeout(handling)
         return self.env.now - started
 
-    def talk(self, c: Customer, episode: int, satisfaction: float, worst_cell: int, unheard: bool) -> None:
+    def talk(self, c: Customer, satisfaction: float, worst_cell: int, unheard: bool) -> None:
         """Word of mouth: maybe tell Poisson(reach) people, who may come to shop."""
         w = self.scenario.wom
-        probability = float(behaviour.wom_probability(
-            satisfaction, w.base, w.positive_slope, w.negative_slope, w.curvature, w.referral_bonus))
+        probability = float(
+            behaviour.wom_probability(
+                satisfaction,
+                w.base,
+                w.positive_slope,
+                w.negative_slope,
+                w.curvature,
+                w.referral_bonus,
+            )
+        )
         if unheard and satisfaction < 0:
             probability = min(1.0, probability * self.scenario.complaints.unvoiced_multiplier)
-        index = episode * SLOTS
+        index = c.episodes * SLOTS
         if uniform(c.key, TALK, index) >= probability:
             return
         valence = 1.0 if satisfaction > 0 else -1.0
@@ -355,7 +463,7 @@ class Model:
             self.env.process(self.referral(key, valence, c.prior))
 
     # ------------------------------------------------------------------ bookkeeping
-    def _update_beliefs(self, c: Customer, cells, delivered, score, shown: float, felt: float) -> None:
+    def _update_beliefs(self, c: Customer, cells, delivered, score, feeling: Feeling) -> None:
         """Trust (Beta), prior (EWMA), attitude (running mean), cumulative satisfaction."""
         s = self.scenario
         promised = score.has_promise
@@ -364,25 +472,38 @@ class Model:
         before = c.trust
         c.trust_kept += s.trust.kept_weight * kept
         c.trust_broken += s.trust.broken_weight * broken
-        c.prior[cells] = behaviour.update_prior(c.prior[cells], delivered, s.perception.prior_weight)
-        c.attitude += (felt - c.attitude) / c.episodes
-        c.cumulative = float(behaviour.cumulative_satisfaction(
-            c.cumulative, felt, c.episodes, s.retention.memory_floor))
-        c.last_satisfaction = shown
+        c.prior[cells] = behaviour.update_prior(
+            c.prior[cells], delivered, s.perception.prior_weight
+        )
+        c.attitude += (feeling.loyalty - c.attitude) / c.episodes
+        c.cumulative = float(
+            behaviour.cumulative_satisfaction(
+                c.cumulative, feeling.loyalty, c.episodes, s.retention.memory_floor
+            )
+        )
+        c.last_satisfaction = feeling.reported
         self.metrics.trust_changed(c.trust - before)
 
-    def _account(self, c: Customer, cells, delivered, score, shown: float, compensation: float) -> None:
+    def _account(self, c: Customer, cells, delivered, waited, score, feeling: Feeling) -> None:
         """Revenue is the delivered bill × basket; margin is discounted into CLV."""
         s = self.scenario
         is_cost = self.plan.is_cost[cells]
         basket = float(behaviour.basket_size(c.attitude, s.retention.basket_effect))
         revenue = float(delivered[is_cost].sum()) * basket
-        margin = revenue - s.economics.unit_cost * basket - compensation
+        margin = revenue - s.economics.unit_cost * basket - feeling.compensation
         years = (self.env.now - c.acquired_at) / 8760.0
         c.revenue += revenue
         c.discounted_margin += margin * (1.0 + s.economics.discount_rate) ** -years
-        self.metrics.episode(self.env.now, cells, delivered, score, shown, revenue,
-                             s.economics.unit_cost * basket)
+        self.metrics.episode(
+            self.env.now,
+            cells,
+            delivered,
+            waited,
+            score,
+            feeling.reported,
+            revenue,
+            s.economics.unit_cost * basket,
+        )
 
     def daily_snapshots(self):
         """Record active customers and their mean trust at the end of each day."""
@@ -408,7 +529,7 @@ def run(scenario: Scenario, seed: int = 1, horizon: float | str | None = None) -
 
     >>> from sim import examples
     >>> r = run(examples.load("pizza"), seed=3, horizon="20 d")
-    >>> r.kpis["prospects"] == r.kpis["acquired"] + r.kpis["lost"]
+    >>> bool(r.kpis["prospects"] == r.kpis["acquired"] + r.kpis["lost"])
     True
     """
     return Model(scenario, seed=seed, horizon=horizon).run()

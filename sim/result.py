@@ -24,7 +24,8 @@ class Result:
       wom_positive, wom_negative, complaints, recovered, churn_rate, clv, ...);
     * ``daily`` — one row per day;
     * ``touchpoints`` — one row per touchpoint × dimension: promised, expected, delivered,
-      gap (positive = better than expected, in the dimension's unit) and kept rate;
+      waited (queueing part of delivered time), gap (positive = better than expected, in the
+      dimension's unit), kept rate and the market norm;
     * ``customers`` — one row per acquired customer;
     * :meth:`drivers` — churn, complaints and negative word of mouth attributed to the
       touchpoint × dimension that hurt most in the triggering episode;
@@ -60,8 +61,9 @@ class Result:
         for outcome in ("churn", "complaints", "wom_negative"):
             total = table[outcome].sum()
             table[f"{outcome}_share"] = table[outcome] / total if total else 0.0
-        return table.sort_values(["churn", "complaints", "wom_negative"], ascending=False,
-                                 kind="stable").reset_index(drop=True)
+        return table.sort_values(
+            ["churn", "complaints", "wom_negative"], ascending=False, kind="stable"
+        ).reset_index(drop=True)
 
     def save(self, directory: str | Path) -> list[Path]:
         """Write kpis, daily, touchpoints, customers and drivers as CSV files; return paths."""
@@ -93,23 +95,40 @@ class Result:
             f"simulated in {self.wall_time:.1f} s",
             "",
             "CUSTOMERS",
-            _row("prospects", f"{k.prospects:,.0f}",
-                 f"paid {k.prospects_paid:,.0f} · word of mouth {k.prospects_wom:,.0f}"),
+            _row(
+                "prospects",
+                f"{k.prospects:,.0f}",
+                f"paid {k.prospects_paid:,.0f} · word of mouth {k.prospects_wom:,.0f}",
+            ),
             _row("acquired", f"{k.acquired:,.0f}", f"{_pct(k.acquired, k.prospects)} of prospects"),
-            _row("active at the end", f"{k.active:,.0f}",
-                 f"churned {k.churned:,.0f} ({_pct(k.churned, k.acquired)} of acquired)"),
-            _row("purchases", f"{k.purchases:,.0f}",
-                 f"{k.purchases / max(k.acquired, 1):.1f} per customer"),
+            _row(
+                "active at the end",
+                f"{k.active:,.0f}",
+                f"churned {k.churned:,.0f} ({_pct(k.churned, k.acquired)} of acquired)",
+            ),
+            _row(
+                "purchases",
+                f"{k.purchases:,.0f}",
+                f"{k.purchases / max(k.acquired, 1):.1f} per customer",
+            ),
             "",
             "EXPERIENCE",
             _row("satisfaction", f"{k.satisfaction_mean:+.2f}", "mean per purchase, −1 … +1"),
             _row("NPS", f"{k.nps:+.0f}", "promoters − detractors, −100 … +100"),
             _row("promises kept", _pct(k.promise_kept_rate, 1)),
-            _row("trust in promises", f"{k.trust_mean:.2f}", "mean belief a promise is kept, 0 … 1"),
-            _row("word of mouth", f"+{k.wom_positive:,.0f} / −{k.wom_negative:,.0f}",
-                 f"talks; {_ratio(k.wom_positive, k.wom_negative)} positive : negative"),
-            _row("complaints", f"{k.complaints:,.0f}",
-                 f"recovered {k.recovered:,.0f} · gave up waiting {k.unresolved:,.0f}"),
+            _row(
+                "trust in promises", f"{k.trust_mean:.2f}", "mean belief a promise is kept, 0 … 1"
+            ),
+            _row(
+                "word of mouth",
+                f"+{k.wom_positive:,.0f} / −{k.wom_negative:,.0f}",
+                f"talks; {_ratio(k.wom_positive, k.wom_negative)} positive : negative",
+            ),
+            _row(
+                "complaints",
+                f"{k.complaints:,.0f}",
+                f"recovered {k.recovered:,.0f} · gave up waiting {k.unresolved:,.0f}",
+            ),
             "",
             f"MONEY ({money})",
             _row("revenue", f"{k.revenue:,.0f}"),
@@ -137,8 +156,10 @@ class Result:
         return f"{value:.2f}"
 
     def _touchpoint_lines(self) -> str:
-        header = f"  {'touchpoint':<14}{'dimension':<10}{'promised':>11}{'expected':>11}" \
-                 f"{'delivered':>11}{'gap':>11}{'kept':>7}"
+        header = (
+            f"  {'touchpoint':<14}{'dimension':<10}{'promised':>11}{'expected':>11}"
+            f"{'delivered':>11}{'gap':>11}{'kept':>7}"
+        )
         rows = [header]
         for row in self.touchpoints.itertuples():
             gap = self._level(row.dimension, row.gap)
@@ -160,8 +181,10 @@ class Result:
         rows = [f"  {'':<26}{'churned':>9}{'complaints':>12}{'bad talk':>10}"]
         for row in table.head(6).itertuples():
             label = f"{row.touchpoint}.{row.dimension}" if row.dimension else row.touchpoint
-            rows.append(f"  {label:<26}{row.churn_share:>9.0%}{row.complaints_share:>12.0%}"
-                        f"{row.wom_negative_share:>10.0%}")
+            rows.append(
+                f"  {label:<26}{row.churn_share:>9.0%}{row.complaints_share:>12.0%}"
+                f"{row.wom_negative_share:>10.0%}"
+            )
         return "\n".join(rows)
 
 

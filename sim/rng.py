@@ -91,7 +91,9 @@ class Streams:
     __slots__ = ("market_key", "seed")
 
     def __init__(self, seed: int | np.random.SeedSequence) -> None:
-        sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        sequence = (
+            seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        )
         self.seed = sequence
         self.market_key = int(sequence.generate_state(1, dtype=np.uint64)[0])
 

@@ -28,14 +28,14 @@ import math
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import tomli_w
 
 from sim import distributions as dist
-from sim.policies import PROMISE_POLICIES, FixedPromise, PromisePolicy
+from sim.policies import PROMISE_POLICIES, FixedPromise
 from sim.units import DurationError, parse_duration
 
 DIMENSIONS = ("time", "cost", "service")
@@ -203,7 +203,7 @@ class _Named(_Spec):
 class _Distribution(_Spec):
     """A delivered-value distribution: a number (constant) or ``{dist = "...", ...}``."""
 
-    KINDS = {
+    KINDS: ClassVar[dict[str, tuple[str, ...]]] = {
         "constant": ("value",),
         "exponential": ("mean",),
         "uniform": ("low", "high"),
@@ -212,12 +212,12 @@ class _Distribution(_Spec):
         "lognormal": ("mean", "cv"),
         "gamma": ("mean", "cv"),
     }
-    OPTIONAL = {"normal": ("low", "high")}
+    OPTIONAL: ClassVar[dict[str, tuple[str, ...]]] = {"normal": ("low", "high")}
 
     def __init__(self, dimension: str) -> None:
         self.dimension = dimension
         self.allowed = (
-            "must be a number or a table like {dist = \"lognormal\", mean = ..., cv = ...}; "
+            'must be a number or a table like {dist = "lognormal", mean = ..., cv = ...}; '
             f"dist is one of {', '.join(self.KINDS)}"
         )
 
@@ -234,14 +234,21 @@ class _Distribution(_Spec):
             return None if level is None else dist.Constant(level)
         kind = value.get("dist")
         if kind not in self.KINDS:
-            ctx.fail(f"{path}.dist", kind, f"must be one of {', '.join(self.KINDS)}"
-                     + (_suggest(kind, list(self.KINDS)) if isinstance(kind, str) else ""))
+            ctx.fail(
+                f"{path}.dist",
+                kind,
+                f"must be one of {', '.join(self.KINDS)}"
+                + (_suggest(kind, list(self.KINDS)) if isinstance(kind, str) else ""),
+            )
             return None
         required, optional = self.KINDS[kind], self.OPTIONAL.get(kind, ())
         for key in value:
             if key != "dist" and key not in required + optional:
-                ctx.fail(f"{path}.{key}", value[key],
-                         f"not a parameter of {kind}; use {', '.join(required + optional)}")
+                ctx.fail(
+                    f"{path}.{key}",
+                    value[key],
+                    f"not a parameter of {kind}; use {', '.join(required + optional)}",
+                )
         missing = [k for k in required if k not in value]
         for key in missing:
             ctx.fail(f"{path}.{key}", "(missing)", f"{kind} needs {', '.join(required)}")
@@ -258,8 +265,12 @@ class _Distribution(_Spec):
                 spread = _Duration() if self.dimension == "time" else _Number(0.0)
                 read[key] = spread.parse(value[key], sub, ctx)
             else:
-                read[key] = self._level(value[key], sub, ctx, positive=key == "mean"
-                                        and kind in ("exponential", "lognormal", "gamma"))
+                read[key] = self._level(
+                    value[key],
+                    sub,
+                    ctx,
+                    positive=key == "mean" and kind in ("exponential", "lognormal", "gamma"),
+                )
         if any(v is None for v in read.values()):
             return None
         return self._build(kind, read, path, ctx)
@@ -299,7 +310,7 @@ class _Promise(_Spec):
         self.dimension = dimension
         self.level = _Distribution(dimension)
         self.allowed = (
-            "must be a level (fixed promise) or a table like {policy = \"quantile\", q = 0.9}; "
+            'must be a level (fixed promise) or a table like {policy = "quantile", q = 0.9}; '
             f"policy is one of {', '.join(PROMISE_POLICIES)}"
         )
 
@@ -338,7 +349,9 @@ class _Promise(_Spec):
                 ctx.fail(f"{path}.{needed}", "(missing)", f"{name} needs {needed}")
                 return None
         if name == "quantile" and read.get("q") == 1.0:
-            ctx.fail(f"{path}.q", 1.0, "must be below 1 (a promise kept with certainty is infinite)")
+            ctx.fail(
+                f"{path}.q", 1.0, "must be below 1 (a promise kept with certainty is infinite)"
+            )
             return None
         if any(v is None for v in read.values()):
             return None
@@ -360,16 +373,24 @@ class _Dimensions(_Spec):
         read = {}
         for key, raw in value.items():
             if key not in self.dimensions:
-                ctx.fail(f"{path}.{key}", raw, f"unknown dimension; use {', '.join(self.dimensions)}"
-                         + _suggest(key, list(self.dimensions)))
+                ctx.fail(
+                    f"{path}.{key}",
+                    raw,
+                    f"unknown dimension; use {', '.join(self.dimensions)}"
+                    + _suggest(key, list(self.dimensions)),
+                )
                 continue
             read[key] = self.make_spec(key).parse(raw, f"{path}.{key}", ctx)
         return ByDimension(**read)
 
     def child(self, key, path):
         if key not in self.dimensions:
-            raise ScenarioError([f"{path}: unknown dimension {key!r}; use "
-                                 f"{', '.join(self.dimensions)}{_suggest(key, list(self.dimensions))}"])
+            raise ScenarioError(
+                [
+                    f"{path}: unknown dimension {key!r}; use "
+                    f"{', '.join(self.dimensions)}{_suggest(key, list(self.dimensions))}"
+                ]
+            )
         return self.make_spec(key)
 
 
@@ -420,8 +441,10 @@ def _parse_dataclass(cls: type, data: Any, path: str, ctx: _Context) -> Any:
     prefix = f"{path}." if path else ""
     for key in data:
         if key not in specs:
-            ctx.problems.append(f"{prefix}{key}: unknown field{_suggest(key, list(specs))}"
-                                f" (allowed: {', '.join(specs)})")
+            ctx.problems.append(
+                f"{prefix}{key}: unknown field{_suggest(key, list(specs))}"
+                f" (allowed: {', '.join(specs)})"
+            )
     values = {}
     for f in fields(cls):
         if f.name not in specs:
@@ -498,28 +521,40 @@ class Touchpoint:
     name: str = param(spec=_Text(), doc="identifier, used in routes and overrides")
     stages: tuple[Stage, ...] = param((), _Named(Stage), "steps making up delivered time")
     delivered: ByDimension = param(
-        ByDimension(), _Dimensions(_Distribution, ("cost", "service")),
-        "distributions of delivered cost (currency) and service (1–5)")
+        ByDimension(),
+        _Dimensions(_Distribution, ("cost", "service")),
+        "distributions of delivered cost (currency) and service (1–5)",
+    )
     promise: ByDimension = param(ByDimension(), _Dimensions(_Promise), "what the firm promises")
     norm: ByDimension = param(
-        ByDimension(), _Dimensions(lambda d: _LEVEL_SPECS[d]()),
-        "market norm: a newcomer's prior and the yardstick of quality (default: mean delivered)")
+        ByDimension(),
+        _Dimensions(lambda d: _LEVEL_SPECS[d]()),
+        "market norm: a newcomer's prior and the yardstick of quality (default: mean delivered)",
+    )
     competitor: ByDimension = param(
-        ByDimension(), _Dimensions(lambda d: _LEVEL_SPECS[d]()),
-        "the rival's promise, compared by prospects choosing where to buy")
+        ByDimension(),
+        _Dimensions(lambda d: _LEVEL_SPECS[d]()),
+        "the rival's promise, compared by prospects choosing where to buy",
+    )
     weight: ByDimension = param(
-        ByDimension(), _Dimensions(lambda d: _Number(0.0)),
-        "importance of each dimension here (default 1)")
+        ByDimension(),
+        _Dimensions(lambda d: _Number(0.0)),
+        "importance of each dimension here (default 1)",
+    )
     importance: float = param(1.0, _Number(0.0), "weight of this touchpoint in the episode")
     failure: Failure = param(Failure(), _Table(Failure), "what can go wrong")
     routes: tuple[tuple[str, float], ...] = param(
-        (), _Routes(), "branching: next touchpoint = probability ('end' ends the journey)")
+        (), _Routes(), "branching: next touchpoint = probability ('end' ends the journey)"
+    )
     only_after_failure: bool = param(False, _Bool(), "visited only if something failed earlier")
 
     def dimensions(self) -> list[str]:
         """The dimensions delivered at this touchpoint, in canonical order."""
-        present = {"time": bool(self.stages), "cost": self.delivered.cost is not None,
-                   "service": self.delivered.service is not None}
+        present = {
+            "time": bool(self.stages),
+            "cost": self.delivered.cost is not None,
+            "service": self.delivered.service is not None,
+        }
         return [d for d in DIMENSIONS if present[d]]
 
 
@@ -531,7 +566,8 @@ class Market:
     population: int = param(0, _Number(0, integer=True), "potential customers; 0 = unlimited")
     brand_preference: float = param(0.0, _Number(), "logit utility of us over the competitor")
     promise_sensitivity: float = param(
-        0.2, _Number(0.0), "logit utility per jnd of promised advantage over the competitor")
+        0.2, _Number(0.0), "logit utility per jnd of promised advantage over the competitor"
+    )
     wom_positive_lift: float = param(1.0, _Number(0.0), "logit lift after hearing praise")
     wom_negative_lift: float = param(2.0, _Number(0.0), "logit drop after hearing complaints")
     ad_spend_per_day: float = param(0.0, _Number(0.0), "currency per day for paid prospects")
@@ -543,18 +579,31 @@ class Perception:
 
     jnd: ByDimension = param(
         ByDimension(time=0.25, cost=10.0, service=0.5),
-        _Dimensions(lambda d: _Duration(positive=True) if d == "time" else _Number(0.0, open_low=True)),
-        "just-noticeable difference per dimension (time in hours)")
+        _Dimensions(
+            lambda d: _Duration(positive=True) if d == "time" else _Number(0.0, open_low=True)
+        ),
+        "just-noticeable difference per dimension (time in hours)",
+    )
     tolerance: float = param(1.0, _Number(0.0), "zone of tolerance half-width, in jnd")
-    gain_slope: float = param(0.15, _Number(0.0), "k⁺: value per jnd of exceeding (Gneezy & Epley: small)")
+    gain_slope: float = param(
+        0.15, _Number(0.0), "k⁺: value per jnd of exceeding (Gneezy & Epley: small)"
+    )
     loss_aversion: float = param(2.25, _Number(1.0), "λ (Tversky & Kahneman 1992)")
     gain_curvature: float = param(0.88, _Number(0.0, 1.0, open_low=True), "α")
     loss_curvature: float = param(0.88, _Number(0.0, 1.0, open_low=True), "β")
-    quality_weight: float = param(0.15, _Number(0.0), "γ: value per jnd of delivered quality vs norm")
-    kept_credit: float = param(1.0, _Number(0.0), "κ: credit when every promise at a touchpoint is kept")
-    satisfaction_scale: float = param(2.5, _Number(0.0, open_low=True), "utility mapped to tanh(±1)")
+    quality_weight: float = param(
+        0.15, _Number(0.0), "γ: value per jnd of delivered quality vs norm"
+    )
+    kept_credit: float = param(
+        1.0, _Number(0.0), "κ: credit when every promise at a touchpoint is kept"
+    )
+    satisfaction_scale: float = param(
+        2.5, _Number(0.0, open_low=True), "utility mapped to tanh(±1)"
+    )
     episode: str = param("mean", _Text(("mean", "peak_end")), "how touchpoints combine")
-    prior_weight: float = param(0.3, _Number(0.0, 1.0), "ω: weight of the latest experience in the prior")
+    prior_weight: float = param(
+        0.3, _Number(0.0, 1.0), "ω: weight of the latest experience in the prior"
+    )
     ltr_neutral: float = param(7.5, _Number(0.0, 10.0), "likelihood-to-recommend at satisfaction 0")
     ltr_slope: float = param(4.0, _Number(0.0), "LTR points per unit of attitude")
 
@@ -574,27 +623,45 @@ class Wom:
     """Word of mouth: U-shaped talk probability, heavier on the negative side (Anderson 1998)."""
 
     base: float = param(0.01, _Number(0.0, 1.0), "talk probability when exactly satisfied")
-    positive_slope: float = param(0.35, _Number(0.0, 1.0), "extra talk probability at satisfaction +1")
-    negative_slope: float = param(0.6, _Number(0.0, 1.0), "extra talk probability at satisfaction −1")
+    positive_slope: float = param(
+        0.35, _Number(0.0, 1.0), "extra talk probability at satisfaction +1"
+    )
+    negative_slope: float = param(
+        0.6, _Number(0.0, 1.0), "extra talk probability at satisfaction −1"
+    )
     curvature: float = param(1.0, _Number(0.0, open_low=True), "exponent on |satisfaction|")
     reach: float = param(2.0, _Number(0.0), "mean people reached per talk (Poisson)")
     delay: float = param(48.0, _Duration(positive=True), "mean time until a listener shops, hours")
-    referral_bonus: float = param(0.0, _Number(0.0, 1.0), "extra positive talk from a referral programme")
+    referral_bonus: float = param(
+        0.0, _Number(0.0, 1.0), "extra positive talk from a referral programme"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
 class Complaints:
     """Voicing dissatisfaction and the support queue that handles it."""
 
-    threshold: float = param(-0.2, _Number(-1.0, 1.0), "episode satisfaction below which customers may complain")
-    probability: float = param(0.32, _Number(0.0, 1.0), "chance a dissatisfied customer complains (channel ease; 32% in seed 001)")
+    threshold: float = param(
+        -0.2, _Number(-1.0, 1.0), "episode satisfaction below which customers may complain"
+    )
+    probability: float = param(
+        0.32,
+        _Number(0.0, 1.0),
+        "chance a dissatisfied customer complains (channel ease; 32% in seed 001)",
+    )
     resource: str = param("", _Text(), "resource that handles complaints; empty = no queue")
-    handle_time: dist.Distribution = param(dist.Exponential(0.5), _Distribution("time"), "work per complaint, hours")
-    patience: float = param(72.0, _Duration(positive=True), "unresolved if not handled within this, hours")
+    handle_time: dist.Distribution = param(
+        dist.Exponential(0.5), _Distribution("time"), "work per complaint, hours"
+    )
+    patience: float = param(
+        72.0, _Duration(positive=True), "unresolved if not handled within this, hours"
+    )
     unvoiced_multiplier: float = param(
-        1.5, _Number(1.0),
+        1.5,
+        _Number(1.0),
         "negative talk and churn hazard × this when a dissatisfied customer is not heard "
-        "(did not complain, or gave up waiting)")
+        "(did not complain, or gave up waiting)",
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -603,24 +670,46 @@ class Recovery:
 
     apology: float = param(0.2, _Number(0.0, 1.0), "share of the loss offset by an apology")
     compensation: float = param(0.0, _Number(0.0), "currency paid per handled complaint")
-    compensation_half: float = param(50.0, _Number(0.0, open_low=True), "compensation that buys half its effect")
-    compensation_weight: float = param(0.6, _Number(0.0), "share of the loss offset by generous compensation")
+    compensation_half: float = param(
+        50.0, _Number(0.0, open_low=True), "compensation that buys half its effect"
+    )
+    compensation_weight: float = param(
+        0.6, _Number(0.0), "share of the loss offset by generous compensation"
+    )
     speed_weight: float = param(0.3, _Number(0.0), "share of the loss offset by an instant fix")
-    speed_scale: float = param(4.0, _Duration(positive=True), "resolution time at which speed's effect falls to 1/e")
-    paradox_cap: float = param(1.2, _Number(1.0), "max recovered share for mild first failures (recovery paradox)")
-    mild_loss: float = param(1.5, _Number(0.0), "loss (utility) up to which a failure counts as mild")
+    speed_scale: float = param(
+        4.0, _Duration(positive=True), "resolution time at which speed's effect falls to 1/e"
+    )
+    paradox_cap: float = param(
+        1.2, _Number(1.0), "max recovered share for mild first failures (recovery paradox)"
+    )
+    mild_loss: float = param(
+        1.5, _Number(0.0), "loss (utility) up to which a failure counts as mild"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
 class Retention:
     """Churn hazard h = h₀·exp(−β·S_cum + shock·max(−s, 0)) and the repurchase cycle."""
 
-    churn_a: float = param(1.0, _Number(0.0, open_low=True), "Beta(a, b) of baseline churn propensity h₀")
-    churn_b: float = param(29.0, _Number(0.0, open_low=True), "Beta(a, b) of baseline churn propensity h₀")
+    churn_a: float = param(
+        1.0, _Number(0.0, open_low=True), "Beta(a, b) of baseline churn propensity h₀"
+    )
+    churn_b: float = param(
+        29.0, _Number(0.0, open_low=True), "Beta(a, b) of baseline churn propensity h₀"
+    )
     satisfaction_effect: float = param(1.5, _Number(0.0), "β: hazard falls by exp(−β·S_cum)")
-    bad_episode_shock: float = param(3.0, _Number(0.0), "hazard × exp(shock·|s|) after a bad episode")
-    memory_floor: float = param(0.1, _Number(0.0, 1.0, open_low=True), "least weight of a new episode in S_cum (Bolton 1998)")
-    interval: float = param(168.0, _Duration(positive=True), "mean time between purchases at neutral attitude, hours")
+    bad_episode_shock: float = param(
+        3.0, _Number(0.0), "hazard × exp(shock·|s|) after a bad episode"
+    )
+    memory_floor: float = param(
+        0.1,
+        _Number(0.0, 1.0, open_low=True),
+        "least weight of a new episode in S_cum (Bolton 1998)",
+    )
+    interval: float = param(
+        168.0, _Duration(positive=True), "mean time between purchases at neutral attitude, hours"
+    )
     attitude_effect: float = param(0.5, _Number(0.0), "interval × exp(−effect·attitude)")
     basket_effect: float = param(0.3, _Number(0.0), "basket × (1 + effect·max(attitude, 0))")
 
@@ -645,9 +734,13 @@ class Scenario:
 
     name: str = param("scenario", _Text(), "short identifier")
     description: str = param("", _Text(), "the question this scenario answers")
-    time_unit: str = param("h", _Text(("s", "min", "h", "d")), "unit of bare numbers that are durations")
+    time_unit: str = param(
+        "h", _Text(("s", "min", "h", "d")), "unit of bare numbers that are durations"
+    )
     horizon: float = param(180 * 24.0, _Duration(positive=True), "default run length, hours")
-    touchpoints: tuple[Touchpoint, ...] = param(spec=_Named(Touchpoint), doc="the journey, in order")
+    touchpoints: tuple[Touchpoint, ...] = param(
+        spec=_Named(Touchpoint), doc="the journey, in order"
+    )
     resources: tuple[Resource, ...] = param((), _Named(Resource), "capacity-limited processes")
     market: Market = param(Market(), _Table(Market), "acquisition")
     perception: Perception = param(Perception(), _Table(Perception), "how gaps feel")
@@ -789,7 +882,9 @@ def _assign(raw: dict, path: str, value: Any) -> None:
             items = node if isinstance(node, list) else []
             index = _find_item(items, part, walked)
             if last:
-                raise ScenarioError([f"{path}: replace a field of {walked}[{index}], not the whole item"])
+                raise ScenarioError(
+                    [f"{path}: replace a field of {walked}[{index}], not the whole item"]
+                )
             node, spec = items[index], spec.item
             walked += f"[{index}]"
             continue
@@ -804,9 +899,11 @@ def _assign(raw: dict, path: str, value: Any) -> None:
         if not isinstance(child, _Table | _Named | _Dimensions):
             # A leaf whose value may itself be a table (a distribution, a promise policy):
             # allow one more key into what the file already has there.
-            rest = parts[position + 1:]
+            rest = parts[position + 1 :]
             if not isinstance(nxt, dict) or len(rest) != 1 or isinstance(rest[0], int):
-                raise ScenarioError([f"{path}: {walked} is {_show(nxt)}; replace {walked} as a whole"])
+                raise ScenarioError(
+                    [f"{path}: {walked} is {_show(nxt)}; replace {walked} as a whole"]
+                )
             nxt[rest[0]] = value
             return
         if nxt is None:
@@ -823,9 +920,13 @@ def _find_item(items: list, key: str | int, where: str) -> int:
     names = [item.get("name") for item in items if isinstance(item, dict)]
     if key in names:
         return names.index(key)
-    raise ScenarioError([f"{where}.{key}: no item named {key!r}"
-                         f"{_suggest(key, [n for n in names if isinstance(n, str)])}"
-                         f" (have: {', '.join(map(str, names))})"])
+    raise ScenarioError(
+        [
+            f"{where}.{key}: no item named {key!r}"
+            f"{_suggest(key, [n for n in names if isinstance(n, str)])}"
+            f" (have: {', '.join(map(str, names))})"
+        ]
+    )
 
 
 def _check_references(scenario: Scenario, ctx: _Context) -> None:
@@ -838,30 +939,99 @@ def _check_references(scenario: Scenario, ctx: _Context) -> None:
         where = f"touchpoints[{i}]"
         for j, stage in enumerate(tp.stages):
             if stage.resource and stage.resource not in resources:
-                ctx.fail(f"{where}.stages[{j}].resource", stage.resource,
-                         f"not a resource{_suggest(stage.resource, resources)}"
-                         f" (have: {', '.join(resources) or 'none'})")
+                ctx.fail(
+                    f"{where}.stages[{j}].resource",
+                    stage.resource,
+                    f"not a resource{_suggest(stage.resource, resources)}"
+                    f" (have: {', '.join(resources) or 'none'})",
+                )
         present = tp.dimensions()
         for label in ("promise", "norm", "competitor", "weight"):
             for dim, _ in getattr(tp, label).items():
                 if dim not in present:
                     how = "add stages" if dim == "time" else f"add delivered.{dim}"
-                    ctx.fail(f"{where}.{label}.{dim}", getattr(getattr(tp, label), dim),
-                             f"{tp.name!r} delivers no {dim}; {how} or remove it")
+                    ctx.fail(
+                        f"{where}.{label}.{dim}",
+                        getattr(getattr(tp, label), dim),
+                        f"{tp.name!r} delivers no {dim}; {how} or remove it",
+                    )
         if not present:
-            ctx.fail(where, tp.name, "delivers nothing; give it stages (time) or delivered cost/service")
+            ctx.fail(
+                where, tp.name, "delivers nothing; give it stages (time) or delivered cost/service"
+            )
         for target, _ in tp.routes:
             if target != "end" and target not in names:
-                ctx.fail(f"{where}.routes.{target}", target,
-                         f"not a touchpoint{_suggest(target, names)} (or 'end')")
+                ctx.fail(
+                    f"{where}.routes.{target}",
+                    target,
+                    f"not a touchpoint{_suggest(target, names)} (or 'end')",
+                )
             elif target in names and names.index(target) <= i:
-                ctx.fail(f"{where}.routes.{target}", target,
-                         "routes must point forward in the journey (no loops)")
+                ctx.fail(
+                    f"{where}.routes.{target}",
+                    target,
+                    "routes must point forward in the journey (no loops)",
+                )
     if scenario.complaints.resource and scenario.complaints.resource not in resources:
-        ctx.fail("complaints.resource", scenario.complaints.resource,
-                 f"not a resource{_suggest(scenario.complaints.resource, resources)}"
-                 f" (have: {', '.join(resources) or 'none'})")
+        ctx.fail(
+            "complaints.resource",
+            scenario.complaints.resource,
+            f"not a resource{_suggest(scenario.complaints.resource, resources)}"
+            f" (have: {', '.join(resources) or 'none'})",
+        )
     for name in resources:
         used = any(s.resource == name for t in scenario.touchpoints for s in t.stages)
         if not used and scenario.complaints.resource != name:
             ctx.fail(f"resources.{name}", name, "is never used by a stage or complaints.resource")
+
+
+def parameter_reference() -> str:
+    """Markdown table of every scenario field: path, default, what is allowed, meaning.
+
+    Generated from the schema, so it cannot drift from the code (``docs/model.md`` embeds it
+    and a test checks they match).
+
+    >>> "| `market.prospects_per_day` |" in parameter_reference()
+    True
+    """
+    rows = ["| field | default | allowed | meaning |", "|---|---|---|---|"]
+
+    def walk(cls: type, prefix: str) -> None:
+        for f in fields(cls):
+            spec = f.metadata.get("spec")
+            if spec is None:
+                continue
+            path = f"{prefix}{f.name}"
+            if isinstance(spec, _Table):
+                walk(spec.cls, path + ".")
+                continue
+            item = "[]" if isinstance(spec, _Named) else ""
+            rows.append(
+                f"| `{path}{item}` | {_default_text(f)} | {_allowed_text(spec)} | "
+                f"{f.metadata['doc']} |"
+            )
+            if isinstance(spec, _Named):
+                walk(spec.cls, f"{path}[].")
+
+    walk(Scenario, "")
+    return "\n".join(rows)
+
+
+def _default_text(f) -> str:
+    if f.default is MISSING and f.default_factory is MISSING:
+        return "required"
+    value = f.default if f.default is not MISSING else f.default_factory()
+    if isinstance(value, ByDimension):
+        value = {d: v for d, v in value.items()}
+        return ", ".join(f"{d}={v:g}" for d, v in value.items()) or "—"
+    if isinstance(value, tuple) and not value:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, str):
+        return f'"{value}"' if value else '""'
+    return str(value)
+
+
+def _allowed_text(spec: _Spec) -> str:
+    return spec.allowed.removeprefix("must be ").replace("|", "\\|")

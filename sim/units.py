@@ -17,12 +17,30 @@ import re
 
 #: Hours per unit. Keys are every spelling we accept.
 HOURS_PER_UNIT: dict[str, float] = {
-    "s": 1 / 3600, "sec": 1 / 3600, "second": 1 / 3600, "seconds": 1 / 3600,
-    "min": 1 / 60, "mins": 1 / 60, "minute": 1 / 60, "minutes": 1 / 60,
-    "h": 1.0, "hr": 1.0, "hrs": 1.0, "hour": 1.0, "hours": 1.0,
-    "d": 24.0, "day": 24.0, "days": 24.0,
-    "w": 168.0, "wk": 168.0, "week": 168.0, "weeks": 168.0,
-    "y": 8760.0, "yr": 8760.0, "year": 8760.0, "years": 8760.0,
+    "s": 1 / 3600,
+    "sec": 1 / 3600,
+    "second": 1 / 3600,
+    "seconds": 1 / 3600,
+    "min": 1 / 60,
+    "mins": 1 / 60,
+    "minute": 1 / 60,
+    "minutes": 1 / 60,
+    "h": 1.0,
+    "hr": 1.0,
+    "hrs": 1.0,
+    "hour": 1.0,
+    "hours": 1.0,
+    "d": 24.0,
+    "day": 24.0,
+    "days": 24.0,
+    "w": 168.0,
+    "wk": 168.0,
+    "week": 168.0,
+    "weeks": 168.0,
+    "y": 8760.0,
+    "yr": 8760.0,
+    "year": 8760.0,
+    "years": 8760.0,
 }
 
 _DURATION = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|[-+]?\.\d+)\s*([a-zA-Z]+)\s*$")
@@ -60,9 +78,7 @@ def parse_duration(value: object, default_unit: str = "h") -> float:
                 f"{value!r} has unknown unit {unit!r} — use one of s, min, h, d, wk, y"
             )
         return float(number) * factor
-    raise DurationError(
-        f"{value!r} is not a duration — use a number or a string like '45 min'"
-    )
+    raise DurationError(f"{value!r} is not a duration — use a number or a string like '45 min'")
 
 
 def format_duration(hours: float) -> str:

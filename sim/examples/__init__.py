@@ -25,8 +25,9 @@ def path_of(name: str) -> Path:
     """Path of the shipped scenario ``name`` (copy it to start your own)."""
     path = _HERE / f"{name}.toml"
     if not path.exists():
-        raise ScenarioError([f"no shipped scenario {name!r}{_suggest(name, names())}"
-                             f" (have: {', '.join(names())})"])
+        raise ScenarioError(
+            [f"no shipped scenario {name!r}{_suggest(name, names())} (have: {', '.join(names())})"]
+        )
     return path
 
 
