@@ -66,6 +66,14 @@ class _Context:
         self.problems.append(f"{path}: {_show(value)} — {allowed}")
 
 
+class _Missing:
+    def __repr__(self) -> str:
+        return "missing"
+
+
+MISSING_VALUE = _Missing()
+
+
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -96,6 +104,8 @@ class _Number(_Spec):
             self.allowed = f"must be {kind}"
         elif high == math.inf:
             self.allowed = f"must be {kind} ≥ {low:g}"
+        elif open_low:
+            self.allowed = f"must be {kind} above {low:g} and at most {high:g}"
         else:
             self.allowed = f"must be {kind} between {low:g} and {high:g}"
 
@@ -107,15 +117,17 @@ class _Number(_Spec):
     def parse(self, value, path, ctx):
         try:
             number = self._convert(value, ctx)
-        except (ValueError, DurationError) as error:
-            detail = str(error)
-            ctx.fail(path, value, detail.split(" — ", 1)[-1] if detail else self.allowed)
+        except DurationError as error:
+            ctx.fail(path, value, f"{error.reason} ({self.allowed.removeprefix('must be ')})")
+            return None
+        except ValueError:
+            ctx.fail(path, value, self.allowed)
             return None
         if self.integer and (not isinstance(value, int) or isinstance(value, bool)):
             ctx.fail(path, value, self.allowed)
             return None
         too_low = number <= self.low if self.open_low else number < self.low
-        if math.isnan(number) or too_low or number > self.high:
+        if not math.isfinite(number) or too_low or number > self.high:
             ctx.fail(path, value, self.allowed)
             return None
         return int(value) if self.integer else number
@@ -232,8 +244,8 @@ class _Distribution(_Spec):
         if not isinstance(value, Mapping):
             level = self._level(value, path, ctx)
             return None if level is None else dist.Constant(level)
-        kind = value.get("dist")
-        if kind not in self.KINDS:
+        kind = value.get("dist", MISSING_VALUE)
+        if not isinstance(kind, str) or kind not in self.KINDS:
             ctx.fail(
                 f"{path}.dist",
                 kind,
@@ -247,11 +259,12 @@ class _Distribution(_Spec):
                 ctx.fail(
                     f"{path}.{key}",
                     value[key],
-                    f"not a parameter of {kind}; use {', '.join(required + optional)}",
+                    f"not a parameter of {kind}; use {', '.join(required + optional)}"
+                    + _suggest(key, list(required + optional)),
                 )
         missing = [k for k in required if k not in value]
         for key in missing:
-            ctx.fail(f"{path}.{key}", "(missing)", f"{kind} needs {', '.join(required)}")
+            ctx.fail(f"{path}.{key}", MISSING_VALUE, f"{kind} needs {', '.join(required)}")
         if missing:
             return None
         read = {}
@@ -273,9 +286,10 @@ class _Distribution(_Spec):
                 )
         if any(v is None for v in read.values()):
             return None
-        return self._build(kind, read, path, ctx)
+        return self._build(kind, read, value, path, ctx)
 
-    def _build(self, kind, p, path, ctx):
+    def _build(self, kind, p, raw, path, ctx):
+        """Build the distribution from converted parameters ``p``; messages quote ``raw``."""
         if kind == "constant":
             return dist.Constant(p["value"])
         if kind == "exponential":
@@ -286,19 +300,23 @@ class _Distribution(_Spec):
             return dist.Gamma(p["mean"], p["cv"])
         if kind == "uniform":
             if p["high"] < p["low"]:
-                ctx.fail(f"{path}.high", p["high"], "must be ≥ low")
+                ctx.fail(f"{path}.high", raw["high"], f"must be ≥ low ({raw['low']!r})")
                 return None
             return dist.Uniform(p["low"], p["high"])
         if kind == "triangular":
             if not p["low"] <= p["mode"] <= p["high"]:
-                ctx.fail(f"{path}.mode", p["mode"], "must lie between low and high")
+                ctx.fail(
+                    f"{path}.mode",
+                    raw["mode"],
+                    f"must lie between low ({raw['low']!r}) and high ({raw['high']!r})",
+                )
                 return None
             return dist.Triangular(p["low"], p["mode"], p["high"])
         # normal: truncated to the dimension's natural range unless told otherwise
         low = p.get("low", 0.0 if self.dimension != "service" else SERVICE_SCALE[0])
         high = p.get("high", math.inf if self.dimension != "service" else SERVICE_SCALE[1])
         if high <= low:
-            ctx.fail(f"{path}.high", high, "must be above low")
+            ctx.fail(f"{path}.high", raw.get("high", high), "must be above low")
             return None
         return dist.Normal(p["mean"], p["sd"], low, high)
 
@@ -318,44 +336,65 @@ class _Promise(_Spec):
         if not isinstance(value, Mapping):
             level = self.level._level(value, path, ctx)
             return None if level is None else FixedPromise(level)
-        name = value.get("policy")
-        if name not in PROMISE_POLICIES:
-            hint = _suggest(name, list(PROMISE_POLICIES)) if isinstance(name, str) else ""
+        name = value.get("policy", MISSING_VALUE)
+        if not isinstance(name, str) or name not in PROMISE_POLICIES:
+            hint = _suggest(name, list(PROMISE_POLICIES))
             ctx.fail(f"{path}.policy", name, f"must be one of {', '.join(PROMISE_POLICIES)}{hint}")
             return None
-        params = {k: v for k, v in value.items() if k != "policy"}
-        specs = {
-            "fixed": {"value": None},
-            "quantile": {"q": _Number(0.0, 1.0, open_low=True)},
-            "buffer": {"add": "level", "percent": _Number(0.0)},
+        difference = _Duration() if self.dimension == "time" else _Number(0.0)
+        specs: dict[str, _Spec] = {
+            "fixed": {"value": _LevelOf(self.level)},
+            "quantile": {"q": _Probability(strict=True)},
+            "buffer": {"add": difference, "percent": _Number(0.0)},
         }[name]
         read = {}
-        for key, raw in params.items():
-            sub = f"{path}.{key}"
-            if key not in specs:
-                ctx.fail(sub, raw, f"not a parameter of {name}; use {', '.join(specs)}")
+        for key, raw in value.items():
+            if key == "policy":
                 continue
-            spec = specs[key]
-            if spec is None or spec == "level":
-                if self.dimension == "time":
-                    read[key] = _Duration().parse(raw, sub, ctx)
-                else:
-                    read[key] = _Number(0.0).parse(raw, sub, ctx)
-            else:
-                read[key] = spec.parse(raw, sub, ctx)
-        if name in ("fixed", "quantile"):
-            needed = "value" if name == "fixed" else "q"
-            if needed not in params:
-                ctx.fail(f"{path}.{needed}", "(missing)", f"{name} needs {needed}")
-                return None
-        if name == "quantile" and read.get("q") == 1.0:
-            ctx.fail(
-                f"{path}.q", 1.0, "must be below 1 (a promise kept with certainty is infinite)"
-            )
+            if key not in specs:
+                ctx.fail(
+                    f"{path}.{key}",
+                    raw,
+                    f"not a parameter of {name}; use {', '.join(specs)}{_suggest(key, list(specs))}",
+                )
+                continue
+            read[key] = specs[key].parse(raw, f"{path}.{key}", ctx)
+        needed = {"fixed": "value", "quantile": "q"}.get(name)
+        if needed and needed not in value:
+            ctx.fail(f"{path}.{needed}", MISSING_VALUE, f"{name} needs {needed}")
             return None
         if any(v is None for v in read.values()):
             return None
         return PROMISE_POLICIES[name](**read)
+
+
+class _LevelOf(_Spec):
+    """A level on a dimension's scale (hours, currency, 1–5 points), via its distribution spec."""
+
+    def __init__(self, distribution: _Distribution) -> None:
+        self.distribution = distribution
+        self.allowed = "must be a level on the dimension's scale"
+
+    def parse(self, value, path, ctx):
+        return self.distribution._level(value, path, ctx)
+
+
+class _Probability(_Number):
+    """A probability; ``strict`` excludes 0 and 1 (a quantile promise kept with certainty
+    would be infinite)."""
+
+    def __init__(self, *, strict: bool = False) -> None:
+        super().__init__(0.0, 1.0)
+        self.strict = strict
+        if strict:
+            self.allowed = "must be a probability strictly between 0 and 1"
+
+    def parse(self, value, path, ctx):
+        number = super().parse(value, path, ctx)
+        if number is not None and self.strict and number in (0.0, 1.0):
+            ctx.fail(path, value, self.allowed)
+            return None
+        return number
 
 
 class _Dimensions(_Spec):
@@ -373,11 +412,13 @@ class _Dimensions(_Spec):
         read = {}
         for key, raw in value.items():
             if key not in self.dimensions:
+                hint = " (delivered time comes from stages)" if key == "time" else ""
                 ctx.fail(
                     f"{path}.{key}",
                     raw,
                     f"unknown dimension; use {', '.join(self.dimensions)}"
-                    + _suggest(key, list(self.dimensions)),
+                    + _suggest(key, list(self.dimensions))
+                    + hint,
                 )
                 continue
             read[key] = self.make_spec(key).parse(raw, f"{path}.{key}", ctx)
@@ -454,7 +495,7 @@ def _parse_dataclass(cls: type, data: Any, path: str, ctx: _Context) -> Any:
             if parsed is not None:
                 values[f.name] = parsed
         elif f.default is MISSING and f.default_factory is MISSING:
-            ctx.fail(prefix + f.name, "(missing)", "is required")
+            ctx.fail(prefix + f.name, MISSING_VALUE, "is required")
     try:
         return cls(**values)
     except TypeError:  # a required field failed to parse; already reported
@@ -767,8 +808,10 @@ class Scenario:
         unit = data.get("time_unit", "h")
         ctx = _Context(unit if unit in ("s", "min", "h", "d") else "h")
         scenario = _parse_dataclass(cls, data, "", ctx)
-        if scenario is not None:
-            _check_references(scenario, ctx)
+        if scenario is not None and not ctx.problems:
+            # Cross-field checks only make sense once every field parsed: a stage that failed
+            # to parse would otherwise look like a missing stage and suggest the wrong fix.
+            _check_references(scenario, data, ctx)
         if ctx.problems:
             raise ScenarioError(ctx.problems, source)
         object.__setattr__(scenario, "_raw", copy.deepcopy(dict(data)))
@@ -787,6 +830,14 @@ class Scenario:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise ScenarioError([f"{path}: no such file"]) from None
+        except IsADirectoryError:
+            raise ScenarioError([f"{path}: is a folder, not a scenario file"]) from None
+        except UnicodeDecodeError as error:
+            raise ScenarioError(
+                [f"{path}: not UTF-8 text ({error.reason} at byte {error.start}); save it as UTF-8"]
+            ) from None
+        except OSError as error:
+            raise ScenarioError([f"{path}: cannot be read ({error.strerror})"]) from None
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
@@ -823,16 +874,26 @@ class Scenario:
         >>> examples.load("pizza").replace({"resources.driver.capacity": 6}).resource("driver").capacity
         6
         """
+        if not isinstance(overrides, Mapping):
+            raise ScenarioError(
+                [f"overrides: {_show(overrides)} — must be a mapping of dotted path to value"]
+            )
         raw = copy.deepcopy(self._raw)
         problems = []
         for path, value in overrides.items():
             try:
+                if not isinstance(path, str):
+                    raise ScenarioError([f"{path!r}: override paths are dotted strings"])
                 _assign(raw, path, value)
             except ScenarioError as error:
                 problems.extend(error.problems)
+        try:  # report bad values too, not only bad paths, so one round of fixes is enough
+            scenario = Scenario.from_dict(raw, source="overrides")
+        except ScenarioError as error:
+            problems.extend(error.problems)
         if problems:
             raise ScenarioError(problems, "overrides")
-        return Scenario.from_dict(raw, source="overrides")
+        return scenario
 
     # ------------------------------------------------------------------ lookups
     def touchpoint(self, name: str) -> Touchpoint:
@@ -920,6 +981,10 @@ def _find_item(items: list, key: str | int, where: str) -> int:
     names = [item.get("name") for item in items if isinstance(item, dict)]
     if key in names:
         return names.index(key)
+    if not any(isinstance(n, str) for n in names):
+        raise ScenarioError(
+            [f"{where}.{key}: these items have no names; use an index like {where}[0]"]
+        )
     raise ScenarioError(
         [
             f"{where}.{key}: no item named {key!r}"
@@ -929,7 +994,7 @@ def _find_item(items: list, key: str | int, where: str) -> int:
     )
 
 
-def _check_references(scenario: Scenario, ctx: _Context) -> None:
+def _check_references(scenario: Scenario, data: Mapping[str, Any], ctx: _Context) -> None:
     """Cross-field checks: names that refer to other parts of the scenario."""
     resources = [r.name for r in scenario.resources]
     names = [t.name for t in scenario.touchpoints]
@@ -952,7 +1017,7 @@ def _check_references(scenario: Scenario, ctx: _Context) -> None:
                     how = "add stages" if dim == "time" else f"add delivered.{dim}"
                     ctx.fail(
                         f"{where}.{label}.{dim}",
-                        getattr(getattr(tp, label), dim),
+                        data["touchpoints"][i][label][dim],  # as written, not converted
                         f"{tp.name!r} delivers no {dim}; {how} or remove it",
                     )
         if not present:

@@ -43,11 +43,17 @@ HOURS_PER_UNIT: dict[str, float] = {
     "years": 8760.0,
 }
 
+_NOT_A_DURATION = "not a duration; write a number or a number and a unit, like '45 min' or '3 d'"
 _DURATION = re.compile(r"^\s*([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|[-+]?\.\d+)\s*([a-zA-Z]+)\s*$")
 
 
 class DurationError(ValueError):
-    """A value that is not a duration; the message says what is allowed."""
+    """A value that is not a duration. ``reason`` says what is wrong and what to write."""
+
+    def __init__(self, value: object, reason: str) -> None:
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{value!r} — {reason}")
 
 
 def parse_duration(value: object, default_unit: str = "h") -> float:
@@ -62,23 +68,19 @@ def parse_duration(value: object, default_unit: str = "h") -> float:
     2.0
     """
     if isinstance(value, bool):
-        raise DurationError(f"{value!r} is not a duration — use a number or a string like '45 min'")
+        raise DurationError(value, _NOT_A_DURATION)
     if isinstance(value, int | float):
         return float(value) * HOURS_PER_UNIT[default_unit]
     if isinstance(value, str):
         match = _DURATION.match(value)
         if match is None:
-            raise DurationError(
-                f"{value!r} is not a duration — write a number and a unit, like '45 min', '2 h' or '3 d'"
-            )
+            raise DurationError(value, _NOT_A_DURATION)
         number, unit = match.groups()
         factor = HOURS_PER_UNIT.get(unit.lower())
         if factor is None:
-            raise DurationError(
-                f"{value!r} has unknown unit {unit!r} — use one of s, min, h, d, wk, y"
-            )
+            raise DurationError(value, f"unknown unit {unit!r}; use one of s, min, h, d, wk, y")
         return float(number) * factor
-    raise DurationError(f"{value!r} is not a duration — use a number or a string like '45 min'")
+    raise DurationError(value, _NOT_A_DURATION)
 
 
 def format_duration(hours: float) -> str:
