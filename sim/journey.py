@@ -85,14 +85,16 @@ def mean_delivered(tp: Touchpoint, dim: str) -> float:
 class EpisodeScore:
     """What an episode felt like. Arrays are per visited cell, in visit order."""
 
-    satisfaction: float  # on [−1, 1], before any recovery
-    utility: float  # combined touchpoint utility (satisfaction = tanh(utility / scale))
+    satisfaction: float  # on [−1, 1], before any recovery: tanh(utility / scale)
+    utility: float  # combined touchpoint utility
     loss: float  # combined loss a perfect recovery could give back
     promise: np.ndarray  # NaN where nothing was promised
     expected: np.ndarray
     gap: np.ndarray  # direction·(delivered − expected), dimension units, positive = better
     kept: np.ndarray  # promise kept (True where no promise was made)
     has_promise: np.ndarray
+    promises_kept: int
+    promises_broken: int
     worst_cell: int  # cell whose weighted loss hurt most, −1 if nothing hurt
 
 
@@ -137,15 +139,14 @@ def score_episode(
         p.kept_credit,
     )
     importance = plan.importance[visited]
-    satisfaction = float(
-        behaviour.episode_satisfaction(utilities, importance, p.satisfaction_scale, p.episode)
-    )
-    utility = float(np.arctanh(np.clip(satisfaction, -1 + 1e-12, 1 - 1e-12)) * p.satisfaction_scale)
-    loss = float(np.dot(importance, losses) / importance.sum())
-    hurt = weight * importance[touchpoint_position] * np.minimum(felt_value, 0.0)
-    worst = int(cells[int(np.argmin(hurt))]) if hurt.min() < 0 else -1
+    utility = float(behaviour.episode_utility(utilities, importance, p.episode))
+    loss = float(importance @ losses) / float(importance.sum())
+    hurt = weight * importance[touchpoint_position] * felt_value
+    worst_position = int(hurt.argmin())
+    promises_made = int(has_promise.sum())
+    promises_kept = int((kept & has_promise).sum())
     return EpisodeScore(
-        satisfaction=satisfaction,
+        satisfaction=float(behaviour.utility_to_satisfaction(utility, p.satisfaction_scale)),
         utility=utility,
         loss=loss,
         promise=promise,
@@ -153,5 +154,7 @@ def score_episode(
         gap=direction * (delivered - expected),
         kept=kept,
         has_promise=has_promise,
-        worst_cell=worst,
+        promises_kept=promises_kept,
+        promises_broken=promises_made - promises_kept,
+        worst_cell=int(cells[worst_position]) if hurt[worst_position] < 0 else -1,
     )

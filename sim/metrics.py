@@ -139,20 +139,23 @@ class Collector:
         daily["purchases"][day] += 1
         daily["revenue"][day] += revenue
         daily["satisfaction_sum"][day] += satisfaction
-        promised = score.has_promise
-        daily["promises"][day] += np.count_nonzero(promised)
-        daily["kept"][day] += np.count_nonzero(score.kept & promised)
+        daily["promises"][day] += score.promises_kept + score.promises_broken
+        daily["kept"][day] += score.promises_kept
         self.totals["variable_cost"] += variable_cost
+        # A journey only moves forward, so an episode visits each cell at most once and plain
+        # fancy-index addition is exact (no need for the slower np.add.at).
         cell = self.cell
-        np.add.at(cell["visits"], cells, 1.0)
-        np.add.at(cell["expected_sum"], cells, score.expected)
-        np.add.at(cell["delivered_sum"], cells, delivered)
-        np.add.at(cell["waited_sum"], cells, waited)
-        np.add.at(cell["gap_sum"], cells, score.gap)
-        with_promise = cells[promised]
-        np.add.at(cell["promised"], with_promise, 1.0)
-        np.add.at(cell["promised_sum"], with_promise, score.promise[promised])
-        np.add.at(cell["kept"], with_promise, score.kept[promised])
+        cell["visits"][cells] += 1.0
+        cell["expected_sum"][cells] += score.expected
+        cell["delivered_sum"][cells] += delivered
+        cell["waited_sum"][cells] += waited
+        cell["gap_sum"][cells] += score.gap
+        promised = score.has_promise
+        if promised.any():
+            with_promise = cells[promised]
+            cell["promised"][with_promise] += 1.0
+            cell["promised_sum"][with_promise] += score.promise[promised]
+            cell["kept"][with_promise] += score.kept[promised]
 
     def snapshot(self, day: int) -> None:
         if day < self.days:

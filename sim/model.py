@@ -159,6 +159,17 @@ class Model:
         self.resources = {r.name: simpy.Resource(self.env, r.capacity) for r in scenario.resources}
         self.support = self.resources.get(scenario.complaints.resource)
         self.quoters = self._quoters()
+        # Cells where both we and the rival promise something: what prospects compare.
+        plan = self.plan
+        self.compared = [
+            (
+                self.quoters[cell],
+                plan.weight[cell] * plan.direction[cell] / plan.jnd[cell],
+                plan.competitor[cell],
+            )
+            for cell in range(len(plan.cells))
+            if self.quoters[cell] is not None and not np.isnan(plan.competitor[cell])
+        ]
         self.churn_propensity = Beta(scenario.retention.churn_a, scenario.retention.churn_b)
         self.referral_delay = Exponential(scenario.wom.delay)
         self.metrics = Collector(self.plan, self.horizon)
@@ -227,10 +238,9 @@ class Model:
         """
         self.prospects += 1
         plan, market = self.plan, self.scenario.market
-        promised = self.promises()
-        both = ~np.isnan(promised) & ~np.isnan(plan.competitor)
-        advantage = np.sum(
-            (plan.weight * plan.direction * (promised - plan.competitor) / plan.jnd)[both]
+        # promised advantage over the rival, in weighted jnd (positive: our promise is better)
+        advantage = sum(
+            per_jnd * (quoter.value - rival) for quoter, per_jnd, rival in self.compared
         )
         lift = (
             market.wom_positive_lift
@@ -466,12 +476,9 @@ class Model:
     def _update_beliefs(self, c: Customer, cells, delivered, score, feeling: Feeling) -> None:
         """Trust (Beta), prior (EWMA), attitude (running mean), cumulative satisfaction."""
         s = self.scenario
-        promised = score.has_promise
-        kept = int(np.count_nonzero(score.kept & promised))
-        broken = int(np.count_nonzero(promised)) - kept
         before = c.trust
-        c.trust_kept += s.trust.kept_weight * kept
-        c.trust_broken += s.trust.broken_weight * broken
+        c.trust_kept += s.trust.kept_weight * score.promises_kept
+        c.trust_broken += s.trust.broken_weight * score.promises_broken
         c.prior[cells] = behaviour.update_prior(
             c.prior[cells], delivered, s.perception.prior_weight
         )

@@ -1,0 +1,91 @@
+"""The engine against queueing theory: a single capacity-limited touchpoint is an M/M/c queue.
+
+Reduced to Poisson arrivals (everyone buys once and leaves, no word of mouth, no complaints)
+and exponential service, the mean time waiting for a server must match Erlang C. The
+tolerance is three standard errors of the replication mean, and the test insists that this
+is at most 3% of the theory, so it cannot pass by being vague.
+
+Why ~800k customers: at ρ = 0.5 most customers do not wait, so one customer's wait is very
+noisy (relative SD × autocorrelation ≈ 9); a 1% standard error needs (9 / 0.01)² ≈ 800k.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pytest
+
+import sim
+from sim.queueing import erlang_c, mmc_mean_wait
+
+REPLICATIONS = 16
+HORIZON_HOURS = 50_000.0
+
+
+def mmc_scenario(servers: int, arrival_rate: float, service_rate: float) -> sim.Scenario:
+    """One touchpoint, one resource: M/M/c with rates per hour."""
+    return sim.Scenario.from_dict(
+        {
+            "name": "mmc",
+            "horizon": HORIZON_HOURS,
+            "resources": [{"name": "server", "capacity": servers}],
+            "touchpoints": [
+                {
+                    "name": "service",
+                    "stages": [
+                        {
+                            "resource": "server",
+                            "duration": {"dist": "exponential", "mean": 1.0 / service_rate},
+                        }
+                    ],
+                }
+            ],
+            # every prospect buys (logit of 50 ≈ 1), buys once (churn certain), tells nobody
+            "market": {"prospects_per_day": arrival_rate * 24.0, "brand_preference": 50.0},
+            "retention": {
+                "churn_a": 1e6,
+                "churn_b": 1e-6,
+                "satisfaction_effect": 0.0,
+                "bad_episode_shock": 0.0,
+            },
+            "wom": {"reach": 0.0},
+            "complaints": {"probability": 0.0},
+        }
+    )
+
+
+def _mean_wait(args: tuple[sim.Scenario, int]) -> tuple[float, float, int]:
+    scenario, seed = args
+    result = sim.run(scenario, seed=seed)
+    row = result.touchpoints.iloc[0]
+    return row["waited"], row["delivered"], int(result.kpis["purchases"])
+
+
+def test_erlang_c_reference_values():
+    """Our closed form against the literature (performance_baseline.md, three methods)."""
+    assert erlang_c(4, 3.2, 1.0) == pytest.approx(0.596432, abs=1e-6)
+    assert mmc_mean_wait(4, 3.2, 1.0) == pytest.approx(0.7455405897, rel=1e-9)
+    assert mmc_mean_wait(1, 0.8, 1.0) == pytest.approx(4.0)  # M/M/1: ρ/(μ − λ)
+    with pytest.raises(ValueError, match="below 1"):
+        erlang_c(2, 2.0, 1.0)
+
+
+@pytest.mark.parametrize(("servers", "arrival_rate"), [(2, 1.0)])
+def test_single_touchpoint_reproduces_erlang_c_mean_wait(servers, arrival_rate):
+    scenario = mmc_scenario(servers, arrival_rate, service_rate=1.0)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(_mean_wait, [(scenario, seed) for seed in range(REPLICATIONS)]))
+    waits = np.array([wait for wait, _, _ in runs])
+    sojourns = np.array([total for _, total, _ in runs])
+    customers = sum(n for _, _, n in runs)
+
+    theory = mmc_mean_wait(servers, arrival_rate, 1.0)
+    standard_error = waits.std(ddof=1) / np.sqrt(REPLICATIONS)
+    tolerance = 3 * standard_error
+    assert customers > 750_000
+    assert tolerance <= 0.03 * theory, "too few customers for a meaningful check"
+    assert abs(waits.mean() - theory) <= tolerance, (waits.mean(), theory, tolerance)
+    # delivered time is wait + service: the sojourn time W = Wq + 1/μ
+    sojourn_se = sojourns.std(ddof=1) / np.sqrt(REPLICATIONS)
+    assert abs(sojourns.mean() - (theory + 1.0)) <= 3 * sojourn_se + 1e-9
