@@ -11,6 +11,8 @@ noisy (relative SD × autocorrelation ≈ 9); a 1% standard error needs (9 / 0.0
 
 from __future__ import annotations
 
+import heapq
+import math
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -18,6 +20,7 @@ import pytest
 
 import sim
 from sim.queueing import erlang_c, mmc_mean_wait
+from sim.rng import ARRIVAL, SERVICE, SLOTS, Streams, uniform
 
 REPLICATIONS = 16
 HORIZON_HOURS = 50_000.0
@@ -89,3 +92,35 @@ def test_single_touchpoint_reproduces_erlang_c_mean_wait(servers, arrival_rate):
     # delivered time is wait + service: the sojourn time W = Wq + 1/μ
     sojourn_se = sojourns.std(ddof=1) / np.sqrt(REPLICATIONS)
     assert abs(sojourns.mean() - (theory + 1.0)) <= 3 * sojourn_se + 1e-9
+
+
+def fcfs_recursion_waits(seed: int, servers: int, arrival_rate: float, horizon: float) -> list:
+    """Waits of an FCFS c-server queue fed with the engine's own random draws.
+
+    Arrival n comes −ln(u)/λ after arrival n − 1 (market stream); its service is the
+    exponential inverse of the customer's first SERVICE draw. A customer starts at the
+    earliest server-free time. Only services completed by the horizon are kept, as in the
+    engine.
+    """
+    streams = Streams(seed)
+    now, n, free, waits = 0.0, 0, [0.0] * servers, []
+    while True:
+        now += -math.log(uniform(streams.market_key, ARRIVAL, 2 * n)) / arrival_rate
+        if now >= horizon:
+            return waits
+        service = -math.log1p(-uniform(streams.prospect_key(n), SERVICE, SLOTS))
+        start = max(now, free[0])
+        if start + service <= horizon:
+            waits.append(start - now)
+        heapq.heapreplace(free, start + service)
+        n += 1
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_engine_queue_is_exactly_the_fcfs_recursion_on_the_same_draws(seed):
+    """Not statistics: the SimPy resource must give the very same waits as the recursion."""
+    scenario = mmc_scenario(2, 1.0, 1.0).replace({"horizon": 3000})
+    result = sim.run(scenario, seed=seed)
+    waits = fcfs_recursion_waits(seed, 2, 1.0, 3000)
+    assert result.kpis["purchases"] == len(waits)
+    assert result.touchpoints.iloc[0]["waited"] == pytest.approx(np.mean(waits), rel=1e-12)

@@ -1,0 +1,61 @@
+"""The command line: report, CSV output, listing, errors without tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+
+from sim.cli import main
+
+
+def test_default_run_prints_the_pizza_report(capsys):
+    assert main(["--horizon", "10d", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("promise-gap · pizza")
+    assert "seed 3 · horizon 10 d" in out
+    assert "WHERE PROMISES MEET DELIVERY" in out
+
+
+def test_out_writes_the_tables(tmp_path, capsys):
+    assert main(["pizza", "--horizon", "7d", "--out", str(tmp_path)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    kpis = pd.read_csv(tmp_path / "kpis.csv").set_index("kpi")["value"]
+    daily = pd.read_csv(tmp_path / "daily.csv")
+    assert len(daily) == 7
+    assert daily["acquired"].sum() == kpis["acquired"]
+
+
+def test_scenario_file_path_and_bare_hours(tmp_path, capsys):
+    from sim import examples
+
+    path = tmp_path / "mine.toml"
+    examples.load("pizza").replace({"market.prospects_per_day": 5}).save(path)
+    assert main([str(path), "--horizon", "48"]) == 0
+    assert "horizon 2 d" in capsys.readouterr().out  # 48 bare hours
+
+
+def test_list_shows_shipped_scenarios(capsys):
+    assert main(["list"]) == 0
+    assert "pizza" in capsys.readouterr().out
+
+
+def test_unknown_scenario_and_bad_horizon_exit_2_without_traceback(capsys):
+    assert main(["pizzza"]) == 2
+    assert "did you mean 'pizza'" in capsys.readouterr().err
+    assert main(["--horizon", "soon"]) == 2
+    err = capsys.readouterr().err
+    assert "--horizon" in err and "Traceback" not in err
+
+
+def test_python_dash_m_sim_runs():
+    completed = subprocess.run(
+        [sys.executable, "-m", "sim", "--horizon", "3d"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "CUSTOMERS" in completed.stdout
