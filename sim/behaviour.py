@@ -80,7 +80,9 @@ def expectation(promise: ArrayLike, prior: ArrayLike, trust: ArrayLike) -> np.nd
 def update_prior(prior: ArrayLike, delivered: ArrayLike, weight: float) -> np.ndarray:
     """Exponentially weighted prior from own experience: ``X ← (1 − ω)X + ω·D``.
 
-    Adaptive expectations (literature.md §1: ``E_{t+1} = (1 − ω)E_t + ω·P_t``).
+    Adaptive expectations: the prior moves toward what was *delivered* (the promise enters
+    expectations separately, weighted by trust; literature.md §1 writes the same update with
+    the promise).
 
     >>> float(update_prior(40.0, 50.0, 0.3))
     43.0

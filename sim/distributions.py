@@ -72,6 +72,9 @@ class Exponential(Distribution):
     def __init__(self, mean: float) -> None:
         object.__setattr__(self, "mean_value", float(mean))
 
+    def __repr__(self) -> str:
+        return f"Exponential(mean={self.mean_value!r})"
+
     def sample(self, u: float) -> float:
         return -self.mean_value * math.log1p(-u)
 
@@ -169,6 +172,9 @@ class LogNormal(Distribution):
     def __init__(self, mean: float, cv: float) -> None:
         object.__setattr__(self, "mean_value", float(mean))
         object.__setattr__(self, "cv", float(cv))
+
+    def __repr__(self) -> str:
+        return f"LogNormal(mean={self.mean_value!r}, cv={self.cv!r})"
 
     def sample(self, u: float) -> float:
         sigma2 = math.log1p(self.cv**2)

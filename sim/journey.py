@@ -78,7 +78,10 @@ def mean_delivered(tp: Touchpoint, dim: str) -> float:
             sum(stage.duration.mean for stage in tp.stages)
             + tp.failure.probability * tp.failure.delay
         )
-    return getattr(tp.delivered, dim).mean
+    typical = getattr(tp.delivered, dim).mean
+    if dim == "service":  # failures drop service (ignoring the floor at 1 point)
+        typical -= tp.failure.probability * tp.failure.service_drop
+    return typical
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +144,12 @@ def score_episode(
     importance = plan.importance[visited]
     utility = float(behaviour.episode_utility(utilities, importance, p.episode))
     loss = float(importance @ losses) / float(importance.sum())
-    hurt = weight * importance[touchpoint_position] * felt_value
+    # what each cell cost: its felt loss, plus the kept-promise credit lost where its promise
+    # broke (a broken promise inside the zone of tolerance still forfeits the credit)
+    broken = has_promise & ~kept
+    hurt = importance[touchpoint_position] * (
+        weight * np.minimum(felt_value, 0.0) - p.kept_credit * broken
+    )
     worst_position = int(hurt.argmin())
     promises_made = int(has_promise.sum())
     promises_kept = int((kept & has_promise).sum())

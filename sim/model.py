@@ -50,13 +50,14 @@ from sim.rng import (
     derive_key,
     uniform,
 )
-from sim.scenario import Scenario
+from sim.scenario import MAX_STAGES, MAX_TOUCHPOINTS, Scenario
 from sim.units import parse_duration
 
-# Slots within one touchpoint's block of an episode's random numbers (see sim.rng.SLOTS).
+# Slots within one touchpoint's block of an episode's random numbers (see sim.rng.SLOTS):
+# stages use slots 0 .. MAX_STAGES − 1, then cost, service, failure and route draws.
 _SLOTS_PER_TOUCHPOINT = 16
 _COST_SLOT, _SERVICE_SLOT, _FAILURE_SLOT, _ROUTE_SLOT = 12, 13, 14, 15
-_MAX_STAGES = _COST_SLOT
+assert MAX_STAGES <= _COST_SLOT and MAX_TOUCHPOINTS * _SLOTS_PER_TOUCHPOINT <= SLOTS
 
 
 class Customer:
@@ -66,13 +67,13 @@ class Customer:
     __slots__ = (
         "acquired_at",
         "attitude",
+        "bad_episodes",
         "baseline_churn",
         "churned_at",
         "complaints",
         "cumulative",
         "discounted_margin",
         "episodes",
-        "failures",
         "id",
         "key",
         "last_satisfaction",
@@ -105,7 +106,7 @@ class Customer:
         self.attitude = 0.0
         self.cumulative = 0.0
         self.episodes = 0
-        self.failures = 0
+        self.bad_episodes = 0
         self.complaints = 0
         self.churned_at = math.nan
         self.revenue = 0.0
@@ -149,13 +150,6 @@ class Model:
         self.env = simpy.Environment()
         self.streams = Streams(seed)
         self.plan = JourneyPlan(scenario)
-        if len(scenario.touchpoints) * _SLOTS_PER_TOUCHPOINT > SLOTS:
-            raise ValueError(f"at most {SLOTS // _SLOTS_PER_TOUCHPOINT} touchpoints are supported")
-        for tp in scenario.touchpoints:
-            if len(tp.stages) > _MAX_STAGES:
-                raise ValueError(
-                    f"touchpoint {tp.name!r}: at most {_MAX_STAGES} stages are supported"
-                )
         self.resources = {r.name: simpy.Resource(self.env, r.capacity) for r in scenario.resources}
         self.support = self.resources.get(scenario.complaints.resource)
         self.quoters = self._quoters()
@@ -286,8 +280,8 @@ class Model:
                 if self.quoters[cell] is not None:
                     self.quoters[cell].observe(level)
             feeling = yield from self.voice(c, score)
+            self._account(c, cells, delivered, waited, score, feeling)  # basket: attitude before
             self._update_beliefs(c, cells, delivered, score, feeling)
-            self._account(c, cells, delivered, waited, score, feeling)
             self.talk(c, feeling.loyalty, score.worst_cell, feeling.unheard)
             if self.leaves(c, feeling):
                 c.churned_at = self.env.now
@@ -311,8 +305,8 @@ class Model:
         feeling = Feeling(score.satisfaction, score.satisfaction, unheard=False, compensation=0.0)
         if score.satisfaction >= s.complaints.threshold:
             return feeling
-        first_failure = c.failures == 0
-        c.failures += 1
+        first_failure = c.bad_episodes == 0  # "first failure" in the recovery literature
+        c.bad_episodes += 1
         if uniform(c.key, COMPLAIN, c.episodes * SLOTS) >= s.complaints.probability:
             feeling.unheard = True
             return feeling
@@ -465,12 +459,13 @@ class Model:
         index = c.episodes * SLOTS
         if uniform(c.key, TALK, index) >= probability:
             return
-        valence = 1.0 if satisfaction > 0 else -1.0
+        valence = 1.0 if satisfaction >= 0 else -1.0  # "it was fine" counts as praise
         listeners = poisson_inverse(w.reach, uniform(c.key, TALK, index + 1))
         self.metrics.talk(self.env.now, valence, listeners, worst_cell)
         for listener in range(listeners):
             key = derive_key(c.key, REFERRAL, index + listener)
-            self.env.process(self.referral(key, valence, c.prior))
+            # a copy: the listener hears what the friend knows now, not what they learn later
+            self.env.process(self.referral(key, valence, c.prior.copy()))
 
     # ------------------------------------------------------------------ bookkeeping
     def _update_beliefs(self, c: Customer, cells, delivered, score, feeling: Feeling) -> None:

@@ -44,7 +44,7 @@ ROUTE = 0x1F83D9ABFB41BD6B  # branch taken, touchpoint failure
 TALK = 0x5BE0CD19137E2179  # whether and to how many people the customer talks
 COMPLAIN = 0xCBBB9D5DC1059ED8  # whether a dissatisfied customer complains; handling time
 CHURN = 0x629A292A367CD507  # churn decision after an episode
-REPURCHASE = 0x9159015A3070DD17  # time to the next purchase, basket
+REPURCHASE = 0x9159015A3070DD17  # time to the next purchase
 REFERRAL = 0x152FECD8F70E5939  # identity and arrival delay of people reached by WOM
 
 #: Slots per episode in an ``index``: index = episode * SLOTS + slot. A slot is a touchpoint

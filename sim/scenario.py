@@ -42,6 +42,9 @@ DIMENSIONS = ("time", "cost", "service")
 #: +1 where a higher delivered value is better for the customer, −1 where lower is better.
 DIRECTION = {"time": -1.0, "cost": -1.0, "service": 1.0}
 SERVICE_SCALE = (1.0, 5.0)
+#: Limits that keep each random draw's address unique (see sim.rng.SLOTS and sim.model).
+MAX_TOUCHPOINTS = 256
+MAX_STAGES = 12
 
 
 class ScenarioError(ValueError):
@@ -1000,8 +1003,20 @@ def _check_references(scenario: Scenario, data: Mapping[str, Any], ctx: _Context
     names = [t.name for t in scenario.touchpoints]
     if not scenario.touchpoints:
         ctx.fail("touchpoints", [], "the journey needs at least one touchpoint")
+    if len(scenario.touchpoints) > MAX_TOUCHPOINTS:
+        ctx.fail(
+            "touchpoints",
+            f"{len(scenario.touchpoints)} touchpoints",
+            f"at most {MAX_TOUCHPOINTS} are supported",
+        )
     for i, tp in enumerate(scenario.touchpoints):
         where = f"touchpoints[{i}]"
+        if len(tp.stages) > MAX_STAGES:
+            ctx.fail(
+                f"{where}.stages",
+                f"{len(tp.stages)} stages",
+                f"at most {MAX_STAGES} per touchpoint; split it into several touchpoints",
+            )
         for j, stage in enumerate(tp.stages):
             if stage.resource and stage.resource not in resources:
                 ctx.fail(
@@ -1071,9 +1086,9 @@ def parameter_reference() -> str:
                 walk(spec.cls, path + ".")
                 continue
             item = "[]" if isinstance(spec, _Named) else ""
+            meaning = f.metadata["doc"].replace("|", "\\|")
             rows.append(
-                f"| `{path}{item}` | {_default_text(f)} | {_allowed_text(spec)} | "
-                f"{f.metadata['doc']} |"
+                f"| `{path}{item}` | {_default_text(f)} | {_allowed_text(spec)} | {meaning} |"
             )
             if isinstance(spec, _Named):
                 walk(spec.cls, f"{path}[].")
