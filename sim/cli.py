@@ -5,6 +5,7 @@ Examples::
     python -m sim                          # the pizza scenario, 180 days, seed 1
     python -m sim airline --horizon 90d --seed 7
     python -m sim my_shop.toml --out results/
+    python -m sim --set touchpoints.delivery.promise.time=60 --set resources.driver.capacity=6
     python -m sim check my_shop.toml       # validate a scenario file
     python -m sim list                     # shipped scenarios
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tomllib
 from pathlib import Path
 
 from sim import examples
@@ -48,6 +50,14 @@ def _run_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--out", metavar="DIR", help="also write the result tables as CSV to DIR")
+    parser.add_argument(
+        "--set",
+        metavar="PATH=VALUE",
+        action="append",
+        default=[],
+        help="override a scenario field by its dotted path, e.g. "
+        "touchpoints.delivery.promise.time=60 or 'market.prospects_per_day=40'; repeatable",
+    )
     return parser
 
 
@@ -64,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         args = _run_parser().parse_args(argv)
         horizon = _horizon(args.horizon) if args.horizon else None
         scenario = _scenario(args.scenario)
+        if args.set:
+            scenario = scenario.replace(_overrides(args.set))
         result = run(scenario, seed=args.seed, horizon=horizon)
         print(result.report())
         if args.out:
@@ -92,6 +104,23 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _overrides(assignments: list[str]) -> dict[str, object]:
+    """``PATH=VALUE`` pairs; VALUE is read as TOML (60, 0.5, true, "45 min", {...}) or text."""
+    overrides: dict[str, object] = {}
+    for assignment in assignments:
+        path, sep, text = assignment.partition("=")
+        if not sep or not path.strip():
+            raise ScenarioError(
+                [f"--set {assignment!r} — write PATH=VALUE, like market.population=5000"]
+            )
+        try:
+            value = tomllib.loads(f"value = {text.strip()}")["value"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()  # bare text such as 45 min or quantile
+        overrides[path.strip()] = value
+    return overrides
 
 
 def _check(argv: list[str]) -> int:

@@ -135,7 +135,7 @@ class Result:
             _row("costs", f"{k.costs:,.0f}", "goods, capacity, ads, compensation"),
             _row("profit", f"{k.profit:,.0f}"),
             _row("CLV", f"{k.clv:,.0f}", "discounted margin per acquired customer, in horizon"),
-            _row("CAC", f"{k.cac:,.0f}", "ad spend per acquired customer"),
+            _row("CAC", f"{k.cac:,.0f}", "ad spend per acquired customer (blended)"),
             "",
             "WHERE PROMISES MEET DELIVERY (mean per visit; gap > 0 is better than expected)",
             self._touchpoint_lines(),
@@ -163,6 +163,8 @@ class Result:
         rows = [header]
         for row in self.touchpoints.itertuples():
             gap = self._level(row.dimension, row.gap)
+            if gap.startswith("-") and not any(ch in "123456789" for ch in gap):
+                gap = gap[1:]  # a negative zero after rounding
             if not gap.startswith("-") and gap != "—":
                 gap = "+" + gap
             kept = "—" if pd.isna(row.kept_rate) else f"{row.kept_rate:.0%}"

@@ -59,3 +59,34 @@ def test_python_dash_m_sim_runs():
     )
     assert completed.returncode == 0, completed.stderr
     assert "CUSTOMERS" in completed.stdout
+
+
+def test_set_overrides_fields_with_toml_values(capsys):
+    assert (
+        main(
+            [
+                "--horizon",
+                "5d",
+                "--set",
+                "touchpoints.delivery.promise.time=60",
+                "--set",
+                "market.prospects_per_day=12.5",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "60.0 min" in out  # the promised delivery time in the touchpoint table
+    assert main(["--horizon", "5d", "--set", "touchpoints.delivery.promise.time=45 min"]) == 0
+    assert "45.0 min" in capsys.readouterr().out
+
+
+def test_set_reports_bad_paths_and_values_together(capsys):
+    assert (
+        main(["--set", "market.prospects_per_dy=3", "--set", "resources.driver.capacity=-1"]) == 2
+    )
+    err = capsys.readouterr().err
+    assert "did you mean 'prospects_per_day'" in err
+    assert "capacity: -1 — must be a positive integer" in err
+    assert main(["--set", "no-equals-sign"]) == 2
+    assert "PATH=VALUE" in capsys.readouterr().err
