@@ -41,3 +41,14 @@ def test_parameter_reference_in_docs_matches_the_schema():
         "docs/model.md is out of date: paste the output of "
         "python -c 'from sim.scenario import parameter_reference; print(parameter_reference())'"
     )
+
+
+def test_readme_python_examples_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the examples write results/
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert blocks
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)
+    assert (tmp_path / "results" / "kpis.csv").exists()

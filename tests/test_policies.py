@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+from stations import single_station
 
 import sim
 from sim.distributions import Exponential
@@ -20,28 +21,7 @@ ARRIVALS_PER_HOUR = 0.5
 
 
 def station(promise, capacity: int | None = 1) -> sim.Scenario:
-    stage = {"duration": {"dist": "exponential", "mean": 1.0}}
-    resources = []
-    if capacity is not None:
-        stage["resource"] = "server"
-        resources = [{"name": "server", "capacity": capacity}]
-    return sim.Scenario.from_dict(
-        {
-            "name": "station",
-            "horizon": "5000 h",
-            "resources": resources,
-            "touchpoints": [{"name": "service", "stages": [stage], "promise": {"time": promise}}],
-            "market": {"prospects_per_day": ARRIVALS_PER_HOUR * 24, "brand_preference": 50.0},
-            "retention": {
-                "churn_a": 1e6,
-                "churn_b": 1e-6,
-                "satisfaction_effect": 0.0,
-                "bad_episode_shock": 0.0,
-            },
-            "wom": {"reach": 0.0},
-            "complaints": {"probability": 0.0},
-        }
-    )
+    return single_station(ARRIVALS_PER_HOUR, servers=capacity, promise=promise)
 
 
 def kept_rate(scenario: sim.Scenario, seeds=range(6)) -> float:

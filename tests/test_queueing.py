@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pytest
+from stations import single_station
 
 import sim
 from sim.queueing import erlang_c, mmc_mean_wait
@@ -27,35 +28,7 @@ HORIZON_HOURS = 50_000.0
 
 
 def mmc_scenario(servers: int, arrival_rate: float, service_rate: float) -> sim.Scenario:
-    """One touchpoint, one resource: M/M/c with rates per hour."""
-    return sim.Scenario.from_dict(
-        {
-            "name": "mmc",
-            "horizon": HORIZON_HOURS,
-            "resources": [{"name": "server", "capacity": servers}],
-            "touchpoints": [
-                {
-                    "name": "service",
-                    "stages": [
-                        {
-                            "resource": "server",
-                            "duration": {"dist": "exponential", "mean": 1.0 / service_rate},
-                        }
-                    ],
-                }
-            ],
-            # every prospect buys (logit of 50 ≈ 1), buys once (churn certain), tells nobody
-            "market": {"prospects_per_day": arrival_rate * 24.0, "brand_preference": 50.0},
-            "retention": {
-                "churn_a": 1e6,
-                "churn_b": 1e-6,
-                "satisfaction_effect": 0.0,
-                "bad_episode_shock": 0.0,
-            },
-            "wom": {"reach": 0.0},
-            "complaints": {"probability": 0.0},
-        }
-    )
+    return single_station(arrival_rate, service_rate, servers, horizon=HORIZON_HOURS)
 
 
 def _mean_wait(args: tuple[sim.Scenario, int]) -> tuple[float, float, int]:
