@@ -6,16 +6,24 @@
 >>> print(result.report())  # doctest: +SKIP
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
 from sim import examples
+from sim.experiment import Comparison, Replications, clear_cache, compare, replicate
 from sim.model import Model, run
 from sim.result import Result
 from sim.scenario import Scenario, ScenarioError
+from sim.version import __version__
 
-try:
-    __version__ = version("promise-gap")
-except PackageNotFoundError:  # running from a source tree without installing
-    __version__ = "0+unknown"
-
-__all__ = ["Model", "Result", "Scenario", "ScenarioError", "__version__", "examples", "run"]
+__all__ = [
+    "Comparison",
+    "Model",
+    "Replications",
+    "Result",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "clear_cache",
+    "compare",
+    "examples",
+    "replicate",
+    "run",
+]

@@ -1,0 +1,361 @@
+"""Replications of one scenario, and policy comparisons with paired confidence intervals.
+
+Both accept a stopping rule: ``precision={"profit": 20_000}`` keeps adding replications until
+the 95% CI half-width of each named KPI (for :func:`compare`: of each paired difference
+against the baseline) is at most its target, or ``max_reps`` is reached. That answers "how
+many replications do we need?" with the data.
+
+>>> import sim
+>>> reps = sim.replicate(sim.examples.load("pizza"), reps=3, seed=1, horizon="10 d",
+...                      progress=False, workers=1)
+>>> reps.summary.loc["profit", "n"]
+3
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from sim.experiment.runner import Execution, RunSpec, execute
+from sim.experiment.stats import Interval, mean_ci, precise_enough
+from sim.scenario import Scenario
+from sim.units import parse_duration
+
+#: Replications added per round at most when a stopping rule is active.
+_MAX_BATCH = 50
+
+
+def _hours(scenario: Scenario, horizon) -> float:
+    return scenario.horizon if horizon is None else parse_duration(horizon)
+
+
+def _summary(frame: pd.DataFrame, kpis: list[str]) -> tuple[pd.DataFrame, dict[str, Interval]]:
+    intervals = {kpi: mean_ci(frame[kpi]) for kpi in kpis}
+    table = pd.DataFrame(
+        {
+            kpi: {
+                "mean": ci.mean,
+                "std": ci.std,
+                "n": ci.n,
+                "ci_low": ci.low,
+                "ci_high": ci.high,
+                "half_width": ci.half_width,
+            }
+            for kpi, ci in intervals.items()
+        }
+    ).T
+    table["n"] = table["n"].astype(int)
+    table.index.name = "kpi"
+    return table, intervals
+
+
+def _next_batch(
+    intervals: dict[str, Interval], targets: Mapping[str, float], n: int, max_reps: int
+) -> int:
+    """How many more replications the widest CI needs (half-width shrinks like 1/√n)."""
+    needed = n
+    for kpi, target in targets.items():
+        half = intervals[kpi].half_width
+        if math.isnan(half):
+            needed = max(needed, n + 2)
+        elif half > target:
+            needed = max(needed, math.ceil(n * (half / target) ** 2))
+    return max(1, min(needed - n, _MAX_BATCH, max_reps - n))
+
+
+def _check_targets(targets: Mapping[str, float] | None, kpis) -> dict[str, float]:
+    targets = dict(targets or {})
+    for kpi, target in targets.items():
+        if kpi not in kpis:
+            raise ValueError(f"precision: unknown KPI {kpi!r}; use one of {', '.join(kpis)}")
+        if not target > 0:
+            raise ValueError(f"precision[{kpi!r}]: {target!r} — must be a positive half-width")
+    return targets
+
+
+@dataclass
+class Replications:
+    """Result of :func:`replicate`.
+
+    ``runs``: one row per replication × KPI (columns replication, kpi, value).
+    ``summary``: per KPI mean, std, n and the 95% CI (ci_low, ci_high, half_width).
+    ``manifest``: versions, scenario hash, seeds, horizon, wall time.
+    """
+
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    manifest: dict[str, Any]
+
+    def __repr__(self) -> str:
+        shown = self.summary[["mean", "ci_low", "ci_high", "n"]]
+        return f"Replications of {self.manifest['scenarios']}:\n{shown.to_string()}"
+
+
+def replicate(
+    scenario: Scenario,
+    reps: int = 10,
+    seed: int = 1,
+    horizon: float | str | None = None,
+    *,
+    precision: Mapping[str, float] | None = None,
+    max_reps: int = 200,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    store=None,
+    cache: bool | None = None,
+    progress: bool = True,
+) -> Replications:
+    """Independent replications of ``scenario``: tidy runs and a summary with 95% CIs.
+
+    Replication r uses ``SeedSequence(seed, spawn_key=(r,))``. With ``precision`` the call
+    keeps adding replications until each named KPI's CI half-width is at most its target
+    (``reps`` is then the first batch, ``max_reps`` the ceiling).
+    """
+    hours = _hours(scenario, horizon)
+    frames, executions = [], []
+    n, batch = 0, reps
+    kpis: list[str] = []
+    while True:
+        specs = [RunSpec(scenario, seed, r, hours) for r in range(n, n + batch)]
+        execution = execute(
+            specs,
+            executor=executor,
+            workers=workers,
+            store=store,
+            cache=cache,
+            progress=progress,
+            description="replications",
+        )
+        executions.append(execution)
+        frames.append(execution.frame())
+        n += batch
+        wide = pd.concat(frames, ignore_index=True)
+        if not kpis:
+            kpis = [c for c in wide.columns if c not in _LABEL_COLUMNS]
+            targets = _check_targets(precision, kpis)
+        summary, intervals = _summary(wide, kpis)
+        if not targets or precise_enough(intervals, targets) or n >= max_reps:
+            break
+        batch = _next_batch(intervals, targets, n, max_reps)
+    runs = wide.melt(id_vars=["replication"], value_vars=kpis, var_name="kpi")
+    manifest = _combined_manifest(executions, precision=dict(targets) or None)
+    return Replications(runs=runs, summary=summary, manifest=manifest)
+
+
+_LABEL_COLUMNS = {
+    "policy",
+    "replication",
+    "seed",
+    "stream",
+    "scenario",
+    "horizon_hours",
+    "error",
+    "wall_time",
+}
+
+
+def _combined_manifest(executions: list[Execution], **extra) -> dict[str, Any]:
+    outcomes = [o for e in executions for o in e.outcomes]
+    merged = Execution(
+        outcomes, sum(e.wall_time for e in executions), max(e.workers for e in executions)
+    )
+    return merged.manifest(**extra)
+
+
+# --------------------------------------------------------------------------- compare
+@dataclass
+class Comparison:
+    """Result of :func:`compare`.
+
+    ``runs``: one row per policy × replication with every KPI.
+    ``summary``: per policy and KPI, mean and 95% CI.
+    ``differences``: per policy and KPI, the mean paired difference against the baseline
+    (policy − baseline, replication by replication) with its 95% CI and whether the CI
+    excludes zero.
+    """
+
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    differences: pd.DataFrame
+    baseline: str
+    manifest: dict[str, Any]
+
+    def table(self, kpis: list[str] | None = None) -> str:
+        """A readable policy table: mean [95% CI] and the difference to the baseline."""
+        kpis = kpis or [
+            "profit",
+            "satisfaction_mean",
+            "nps",
+            "churn_rate",
+            "acquired",
+            "promise_kept_rate",
+            "wom_negative",
+        ]
+        lines = [
+            f"baseline: {self.baseline}; differences are paired (same customers), "
+            f"{self.manifest['replications']} replications"
+        ]
+        for kpi in kpis:
+            lines.append(f"\n{kpi}")
+            for policy in self.summary.index.get_level_values("policy").unique():
+                s = self.summary.loc[(policy, kpi)]
+                line = f"  {policy:<18}{_fmt(s['mean']):>12}  [{_fmt(s['ci_low'])}, {_fmt(s['ci_high'])}]"
+                if policy != self.baseline:
+                    d = self.differences.loc[(policy, kpi)]
+                    mark = "*" if d["significant"] else " "
+                    line += (
+                        f"   Δ {_fmt(d['mean'], signed=True)} "
+                        f"[{_fmt(d['ci_low'], signed=True)}, {_fmt(d['ci_high'], signed=True)}]{mark}"
+                    )
+                lines.append(line)
+        lines.append("\n* the 95% CI of the paired difference excludes zero")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.table()
+
+
+def _fmt(value: float, signed: bool = False) -> str:
+    if math.isnan(value):
+        return "—"
+    digits = 0 if abs(value) >= 100 else 3
+    return f"{value:+,.{digits}f}" if signed else f"{value:,.{digits}f}"
+
+
+def compare(
+    scenario: Scenario,
+    policies: Mapping[str, Mapping[str, Any] | Scenario],
+    reps: int = 10,
+    seed: int = 1,
+    horizon: float | str | None = None,
+    *,
+    baseline: str | None = None,
+    crn: bool = True,
+    precision: Mapping[str, float] | None = None,
+    max_reps: int = 200,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    store=None,
+    cache: bool | None = None,
+    progress: bool = True,
+) -> Comparison:
+    """Compare policies with common random numbers and paired differences.
+
+    ``policies`` maps a name to overrides (``{"touchpoints.delivery.promise.time": 60}``,
+    values may be policy objects such as ``QuantilePromise(0.9)``) or to a whole scenario.
+    Replication r of every policy meets the same prospects with the same personal draws, so
+    the paired difference policy − baseline has far less noise than the two means do.
+    ``crn=False`` gives each policy its own random numbers (to see what CRN buys).
+    ``precision`` targets CI half-widths of the *differences*.
+    """
+    if not policies:
+        raise ValueError("policies: give at least one, e.g. {'promise 60': {...}}")
+    variants = {
+        name: value if isinstance(value, Scenario) else scenario.replace(value)
+        for name, value in policies.items()
+    }
+    names = list(variants)
+    baseline = names[0] if baseline is None else baseline
+    if baseline not in variants:
+        raise ValueError(f"baseline {baseline!r} is not one of the policies: {', '.join(names)}")
+    hours = _hours(scenario, horizon)
+    frames, executions = [], []
+    n, batch = 0, reps
+    targets: dict[str, float] = {}
+    kpis: list[str] = []
+    while True:
+        specs = [
+            RunSpec(
+                variants[name],
+                seed,
+                r,
+                hours,
+                labels={"policy": name},
+                stream=0 if crn else index + 1,
+            )
+            for index, name in enumerate(names)
+            for r in range(n, n + batch)
+        ]
+        execution = execute(
+            specs,
+            executor=executor,
+            workers=workers,
+            store=store,
+            cache=cache,
+            progress=progress,
+            description="policy runs",
+        )
+        executions.append(execution)
+        frames.append(execution.frame())
+        n += batch
+        runs = pd.concat(frames, ignore_index=True)
+        if not kpis:
+            kpis = [c for c in runs.columns if c not in _LABEL_COLUMNS]
+            targets = _check_targets(precision, kpis)
+        differences, diff_intervals = _paired(runs, names, baseline, kpis)
+        if (
+            not targets
+            or n >= max_reps
+            or all(
+                precise_enough({k: diff_intervals[(p, k)] for k in targets}, targets)
+                for p in names
+                if p != baseline
+            )
+        ):
+            break
+        widest = {
+            k: max(
+                (diff_intervals[(p, k)] for p in names if p != baseline),
+                key=lambda ci: ci.half_width,
+            )
+            for k in targets
+        }
+        batch = _next_batch(widest, targets, n, max_reps)
+    summary = _policy_summary(runs, names, kpis)
+    manifest = _combined_manifest(
+        executions, policies=names, baseline=baseline, crn=crn, precision=targets or None
+    )
+    return Comparison(
+        runs=runs, summary=summary, differences=differences, baseline=baseline, manifest=manifest
+    )
+
+
+def _policy_summary(runs: pd.DataFrame, names: list[str], kpis: list[str]) -> pd.DataFrame:
+    rows = {}
+    for name in names:
+        table, _ = _summary(runs[runs["policy"] == name], kpis)
+        for kpi, row in table.iterrows():
+            rows[(name, kpi)] = row
+    summary = pd.DataFrame(rows).T
+    summary.index.names = ["policy", "kpi"]
+    return summary
+
+
+def _paired(runs, names, baseline, kpis):
+    base = runs[runs["policy"] == baseline].set_index("replication")
+    rows, intervals = {}, {}
+    for name in names:
+        if name == baseline:
+            continue
+        other = runs[runs["policy"] == name].set_index("replication")
+        for kpi in kpis:
+            ci = mean_ci((other[kpi] - base[kpi]).to_numpy())
+            intervals[(name, kpi)] = ci
+            rows[(name, kpi)] = {
+                "mean": ci.mean,
+                "ci_low": ci.low,
+                "ci_high": ci.high,
+                "half_width": ci.half_width,
+                "n": ci.n,
+                "significant": bool(ci.low > 0 or ci.high < 0),
+            }
+    table = pd.DataFrame(rows).T
+    if not table.empty:
+        table.index.names = ["policy", "kpi"]
+    return table, intervals

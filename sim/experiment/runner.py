@@ -1,0 +1,348 @@
+"""Run many simulations: seeds, executors, the store, the cache, progress, interruption.
+
+A :class:`RunSpec` is everything that determines one run's numbers. Replication ``r`` of an
+experiment with seed ``s`` draws from ``SeedSequence(s, spawn_key=(r,))`` whatever the policy
+or parameter values, so every policy meets the same prospects with the same personal draws
+(common random numbers; :mod:`sim.rng` ties each draw to a customer and a purpose, so this
+holds even when a policy changes the order of events).
+
+:func:`execute` runs specs on any ``concurrent.futures.Executor`` (default: a process pool
+on all local cores, started with ``spawn`` so it works in Jupyter on every OS), writes every
+finished run to the store at once, shows a tqdm bar, and survives failures and Ctrl-C.
+Results do not depend on the executor or the number of workers: a run is a pure function of
+its spec.
+
+>>> from sim import examples
+>>> spec = RunSpec(examples.load("pizza"), seed=1, replication=0, horizon=48.0)
+>>> [outcome] = execute([spec], progress=False)
+>>> outcome.kpis["prospects"] > 0
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import sys
+import time
+import warnings
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from sim.experiment.store import RunStore
+from sim.model import run
+from sim.scenario import Scenario
+from sim.version import __version__
+
+
+def _model_version() -> str:
+    """Package version plus a hash of the package's source: any code change is a new model."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parents[1].rglob("*.py")):
+        digest.update(path.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:10]}"
+
+
+MODEL_VERSION = _model_version()
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run: a scenario, the experiment seed, a replication index and a horizon (hours).
+
+    ``stream`` > 0 gives the run its own random numbers instead of sharing replication r's
+    with every other spec (used to show what common random numbers buy).
+    ``labels`` (policy name, parameter values) travel with the run into the output table.
+    """
+
+    scenario: Scenario
+    seed: int
+    replication: int
+    horizon: float
+    labels: dict[str, Any] = field(default_factory=dict, compare=False)
+    stream: int = 0
+
+    @property
+    def seed_sequence(self) -> np.random.SeedSequence:
+        spawn_key = (self.replication,) if self.stream == 0 else (self.replication, self.stream)
+        return np.random.SeedSequence(self.seed, spawn_key=spawn_key)
+
+    @property
+    def key(self) -> str:
+        """Content hash of what determines the numbers (the store and cache key)."""
+        identity = [
+            MODEL_VERSION,
+            self.scenario.fingerprint,
+            self.seed,
+            self.replication,
+            self.stream,
+            repr(float(self.horizon)),
+        ]
+        return hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:24]
+
+    def record(self) -> dict[str, Any]:
+        """Labels plus the run's identity, as stored and as shown in tables."""
+        return {
+            **self.labels,
+            "replication": self.replication,
+            "seed": self.seed,
+            "stream": self.stream,
+            "scenario": self.scenario.fingerprint,
+            "horizon_hours": self.horizon,
+        }
+
+
+def simulate(spec: RunSpec) -> tuple[dict[str, float], float]:
+    """Run one spec; return its KPIs and wall time. A top-level function so it pickles."""
+    started = time.perf_counter()
+    result = run(spec.scenario, seed=spec.seed_sequence, horizon=spec.horizon)
+    kpis = {name: float(value) for name, value in result.kpis.items()}
+    return kpis, time.perf_counter() - started
+
+
+@dataclass
+class Outcome:
+    """What happened to one spec: its KPIs, or the error it raised."""
+
+    spec: RunSpec
+    kpis: dict[str, float] | None
+    error: str | None
+    wall_time: float
+    stored: bool = False  # came from the store or cache, not run now
+
+
+@dataclass
+class Execution:
+    """Outcomes in spec order, with counts and timing for the manifest."""
+
+    outcomes: list[Outcome]
+    wall_time: float
+    workers: int
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.error is not None]
+
+    def frame(self) -> pd.DataFrame:
+        """One row per run: labels, replication, seed, KPIs, error, wall time."""
+        rows = []
+        for outcome in self.outcomes:
+            row = outcome.spec.record()
+            row.update(outcome.kpis or {})
+            row["error"] = outcome.error
+            row["wall_time"] = outcome.wall_time
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def manifest(self, **extra: Any) -> dict[str, Any]:
+        """Provenance: versions, scenario hashes, seeds, horizon, counts, wall time."""
+        specs = [o.spec for o in self.outcomes]
+        return {
+            "package": __version__,
+            "model_version": MODEL_VERSION,
+            "scenarios": sorted({s.scenario.fingerprint for s in specs}),
+            "seeds": sorted({s.seed for s in specs}),
+            "replications": len({s.replication for s in specs}),
+            "horizon_hours": sorted({s.horizon for s in specs}),
+            "runs": len(specs),
+            "from_store": sum(o.stored for o in self.outcomes),
+            "failed": len(self.failed),
+            "workers": self.workers,
+            "wall_time_s": round(self.wall_time, 3),
+            **extra,
+        }
+
+
+# --------------------------------------------------------------------------- the cache
+def default_cache_path() -> Path:
+    """Where cached runs live: ``$XDG_CACHE_HOME/promise-gap/runs.sqlite``."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "promise-gap" / "runs.sqlite"
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel, where the cache is on by default."""
+    return "ipykernel" in sys.modules
+
+
+def clear_cache() -> None:
+    """Forget every cached run (the next call simulates again).
+
+    >>> clear_cache()
+    """
+    path = default_cache_path()
+    if path.exists():
+        RunStore(path).clear()
+
+
+def _open_stores(store, cache) -> list[RunStore]:
+    stores = []
+    if store is not None:
+        stores.append(store if isinstance(store, RunStore) else RunStore(store))
+    use_cache = in_notebook() if cache is None else bool(cache)
+    if use_cache:
+        path = default_cache_path() if cache in (None, True) else Path(cache)
+        stores.append(RunStore(path))
+    return stores
+
+
+# --------------------------------------------------------------------------- execution
+def local_executor(workers: int | None, runs: int) -> tuple[Executor | None, int]:
+    """A process pool on ``workers`` cores (default: all), or None to run in-process.
+
+    Uses the ``spawn`` start method: the work function is :func:`simulate`, importable by any
+    fresh interpreter, so nothing defined in a notebook has to pickle. Falls back to
+    sequential with a warning where processes cannot be started.
+    """
+    workers = min(workers or os.cpu_count() or 1, max(runs, 1))
+    if workers <= 1:
+        return None, 1
+    try:
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+        )
+    except (OSError, NotImplementedError, ValueError) as error:
+        warnings.warn(
+            f"cannot start worker processes ({error}); running sequentially",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return None, 1
+    return pool, workers
+
+
+def execute(
+    specs: list[RunSpec],
+    *,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    store: str | Path | RunStore | None = None,
+    cache: bool | str | Path | None = False,
+    progress: bool = True,
+    description: str = "runs",
+) -> Execution:
+    """Run ``specs``, skipping those already in ``store`` or the cache; return every outcome.
+
+    Each finished run is written to the store (and cache) the moment it returns. A run that
+    raises is recorded with its error and the others go on. On Ctrl-C the pending runs are
+    cancelled and everything finished stays stored; re-running the same call resumes.
+    """
+    started = time.perf_counter()
+    stores = _open_stores(store, cache)
+    outcomes: dict[int, Outcome] = {}
+    known: dict[str, dict] = {}
+    for s in stores:
+        known.update(
+            {k: v for k, v in s.get_many(spec.key for spec in specs).items() if k not in known}
+        )
+    pending = []
+    for index, spec in enumerate(specs):
+        hit = known.get(spec.key)
+        if hit is None:
+            pending.append(index)
+        else:
+            outcomes[index] = Outcome(spec, hit["kpis"], None, hit["wall_time"], stored=True)
+
+    def finish(index: int, kpis, error, wall_time) -> None:
+        outcomes[index] = Outcome(specs[index], kpis, error, wall_time)
+        for s in stores:
+            s.put(specs[index].key, specs[index].record(), kpis, error, wall_time)
+        bar.update(1)
+
+    own_pool = executor is None
+    pool, n_workers = local_executor(workers, len(pending)) if own_pool else (executor, 0)
+    bar = tqdm(
+        total=len(specs),
+        initial=len(specs) - len(pending),
+        desc=description,
+        unit="run",
+        disable=not progress,
+        leave=True,
+    )
+    try:
+        if pool is None:
+            for index in pending:
+                kpis, error, wall_time = _run_here(specs[index])
+                finish(index, kpis, error, wall_time)
+        else:
+            _run_on(pool, own_pool, pending, specs, finish, workers)
+    finally:
+        bar.close()
+        for s in stores:
+            s.close()
+    order = [outcomes[i] for i in range(len(specs))]
+    execution = Execution(order, time.perf_counter() - started, n_workers or _workers_of(pool))
+    if execution.failed:
+        first = execution.failed[0]
+        warnings.warn(
+            f"{len(execution.failed)} of {len(specs)} runs failed; first: {first.error}",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return execution
+
+
+def _run_here(spec: RunSpec):
+    started = time.perf_counter()
+    try:
+        kpis, wall_time = simulate(spec)
+    except Exception as error:  # recorded, and the sweep goes on
+        return None, f"{type(error).__name__}: {error}", time.perf_counter() - started
+    return kpis, None, wall_time
+
+
+def _run_on(pool: Executor, own_pool: bool, pending: list[int], specs, finish, workers) -> None:
+    """Submit to ``pool``; if a worker process dies, retry the unfinished runs once on a
+    fresh pool (only for pools we own) before recording them as failed."""
+    attempts = {index: 0 for index in pending}
+    queue = list(pending)
+    interrupted = False
+    try:
+        while queue:
+            futures = {pool.submit(simulate, specs[index]): index for index in queue}
+            queue = []
+            broken = False
+            try:
+                for future in as_completed(futures):
+                    index = futures[future]
+                    try:
+                        kpis, wall_time = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        attempts[index] += 1
+                        if own_pool and attempts[index] <= 1:
+                            queue.append(index)
+                        else:
+                            finish(index, None, "BrokenProcessPool: a worker process died", 0.0)
+                    except Exception as error:
+                        finish(index, None, f"{type(error).__name__}: {error}", 0.0)
+                    else:
+                        finish(index, kpis, None, wall_time)
+            except KeyboardInterrupt:
+                interrupted = True  # finished runs are already stored; drop the rest
+                for future in futures:
+                    future.cancel()
+                raise
+            if broken and queue:
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool, _ = local_executor(workers, len(queue))
+                if pool is None:  # cannot start processes any more: finish here
+                    for index in queue:
+                        finish(index, *_run_here(specs[index]))
+                    return
+    finally:
+        if own_pool and pool is not None:
+            pool.shutdown(wait=not interrupted, cancel_futures=True)
+
+
+def _workers_of(pool) -> int:
+    return getattr(pool, "_max_workers", 1) if pool is not None else 1
