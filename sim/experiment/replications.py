@@ -203,15 +203,18 @@ class Comparison:
         ]
         for kpi in kpis:
             lines.append(f"\n{kpi}")
-            for policy in self.summary.index.get_level_values("policy").unique():
+            policies = self.summary.index.get_level_values("policy").unique()
+            scale = max(abs(self.summary.loc[(p, kpi), "mean"]) for p in policies)
+            digits = 0 if scale >= 100 else 3  # one format per KPI: money and counts vs rates
+            for policy in policies:
                 s = self.summary.loc[(policy, kpi)]
-                line = f"  {policy:<18}{_fmt(s['mean']):>12}  [{_fmt(s['ci_low'])}, {_fmt(s['ci_high'])}]"
+                line = f"  {policy:<18}{_fmt(s['mean'], digits):>12}  [{_fmt(s['ci_low'], digits)}, {_fmt(s['ci_high'], digits)}]"
                 if policy != self.baseline:
                     d = self.differences.loc[(policy, kpi)]
                     mark = "*" if d["significant"] else " "
                     line += (
-                        f"   Δ {_fmt(d['mean'], signed=True)} "
-                        f"[{_fmt(d['ci_low'], signed=True)}, {_fmt(d['ci_high'], signed=True)}]{mark}"
+                        f"   Δ {_fmt(d['mean'], digits, signed=True)} "
+                        f"[{_fmt(d['ci_low'], digits, signed=True)}, {_fmt(d['ci_high'], digits, signed=True)}]{mark}"
                     )
                 lines.append(line)
         lines.append("\n* the 95% CI of the paired difference excludes zero")
@@ -221,10 +224,9 @@ class Comparison:
         return self.table()
 
 
-def _fmt(value: float, signed: bool = False) -> str:
+def _fmt(value: float, digits: int, signed: bool = False) -> str:
     if math.isnan(value):
         return "—"
-    digits = 0 if abs(value) >= 100 else 3
     return f"{value:+,.{digits}f}" if signed else f"{value:,.{digits}f}"
 
 
