@@ -7,7 +7,17 @@
 """
 
 from sim import examples
-from sim.experiment import Comparison, Replications, clear_cache, compare, replicate
+from sim.experiment import (
+    Comparison,
+    Optimum,
+    Replications,
+    clear_cache,
+    compare,
+    optimize,
+    replicate,
+    sensitivity,
+    sweep,
+)
 from sim.model import Model, run
 from sim.result import Result
 from sim.scenario import Scenario, ScenarioError
@@ -16,6 +26,7 @@ from sim.version import __version__
 __all__ = [
     "Comparison",
     "Model",
+    "Optimum",
     "Replications",
     "Result",
     "Scenario",
@@ -24,6 +35,9 @@ __all__ = [
     "clear_cache",
     "compare",
     "examples",
+    "optimize",
     "replicate",
     "run",
+    "sensitivity",
+    "sweep",
 ]

@@ -77,6 +77,10 @@ class FixedPromise:
     def quoter(self, parts: list[Distribution], lower_is_better: bool) -> Quoter:
         return Quoter(self.value)
 
+    def as_table(self, dimension: str) -> dict:
+        """The scenario-file form of this policy (times written in hours)."""
+        return {"policy": "fixed", "value": _level(self.value, dimension)}
+
 
 @dataclass(frozen=True)
 class QuantilePromise:
@@ -99,6 +103,10 @@ class QuantilePromise:
 
         return _LearningQuoter(sum_quantile(parts, level), rule)
 
+    def as_table(self, dimension: str) -> dict:
+        """The scenario-file form of this policy."""
+        return {"policy": "quantile", "q": self.q}
+
 
 @dataclass(frozen=True)
 class BufferPromise:
@@ -118,6 +126,15 @@ class BufferPromise:
             return typical + sign * (self.add + self.percent * typical)
 
         return _LearningQuoter(rule(np.array([sum(p.mean for p in parts)])), rule)
+
+    def as_table(self, dimension: str) -> dict:
+        """The scenario-file form of this policy (times written in hours)."""
+        return {"policy": "buffer", "add": _level(self.add, dimension), "percent": self.percent}
+
+
+def _level(value: float, dimension: str) -> float | str:
+    """A level as a scenario file writes it: times carry their unit (the file may be in min)."""
+    return f"{value!r} h" if dimension == "time" else value
 
 
 PromisePolicy = FixedPromise | QuantilePromise | BufferPromise

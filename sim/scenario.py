@@ -873,9 +873,16 @@ class Scenario:
         ``"touchpoints[0].stages[1].duration.mean"``. Unknown paths are errors with a
         suggestion.
 
+        Values are as in a scenario file, or policy objects:
+
         >>> from sim import examples
+        >>> from sim.policies import QuantilePromise
         >>> examples.load("pizza").replace({"resources.driver.capacity": 6}).resource("driver").capacity
         6
+        >>> careful = examples.load("pizza").replace(
+        ...     {"touchpoints.delivery.promise.time": QuantilePromise(0.9)})
+        >>> careful.touchpoint("delivery").promise.time
+        QuantilePromise(q=0.9)
         """
         if not isinstance(overrides, Mapping):
             raise ScenarioError(
@@ -887,7 +894,7 @@ class Scenario:
             try:
                 if not isinstance(path, str):
                     raise ScenarioError([f"{path!r}: override paths are dotted strings"])
-                _assign(raw, path, value)
+                _assign(raw, path, _as_raw(path, value))
             except ScenarioError as error:
                 problems.extend(error.problems)
         try:  # report bad values too, not only bad paths, so one round of fixes is enough
@@ -912,6 +919,21 @@ class Scenario:
         """Content hash (12 hex digits) of the validated input: same scenario, same hash."""
         canonical = json.dumps(self._raw, sort_keys=True, default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def _as_raw(path: str, value: Any) -> Any:
+    """Policy objects become their scenario-file tables (``promise.time = QuantilePromise(.9)``)."""
+    if not hasattr(value, "as_table"):
+        return value
+    dimension = path.rsplit(".", 1)[-1]
+    if dimension not in DIMENSIONS:
+        raise ScenarioError(
+            [
+                f"{path}: a policy object goes on a dimension path like "
+                f"'touchpoints.delivery.promise.time'"
+            ]
+        )
+    return value.as_table(dimension)
 
 
 def _by_name(items, name, what):

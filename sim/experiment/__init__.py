@@ -5,19 +5,27 @@ or the number of workers), parallel (any ``concurrent.futures.Executor``; all lo
 default) and safe to interrupt (``store="sweep.sqlite"`` keeps every finished run).
 """
 
+from sim.experiment.optimize import Optimum, optimize
 from sim.experiment.replications import Comparison, Replications, compare, replicate
 from sim.experiment.runner import MODEL_VERSION, RunSpec, clear_cache, execute
+from sim.experiment.sensitivity import sensitivity
 from sim.experiment.store import RunStore, StoreError
+from sim.experiment.sweep import design_points, sweep
 
 __all__ = [
     "MODEL_VERSION",
     "Comparison",
+    "Optimum",
     "Replications",
     "RunSpec",
     "RunStore",
     "StoreError",
     "clear_cache",
     "compare",
+    "design_points",
     "execute",
+    "optimize",
     "replicate",
+    "sensitivity",
+    "sweep",
 ]
