@@ -8,6 +8,9 @@ Examples::
     python -m sim --set touchpoints.delivery.promise.time=60 --set resources.driver.capacity=6
     python -m sim check my_shop.toml       # validate a scenario file
     python -m sim list                     # shipped scenarios
+    python -m sim compare pizza --policy "promise 60:touchpoints.delivery.promise.time=60" --reps 10
+    python -m sim sweep pizza --param touchpoints.delivery.promise.time=20:90:8 --reps 5 \
+        --store sweep.sqlite
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ import sys
 import tomllib
 from pathlib import Path
 
+import numpy as np
+
 from sim import examples
+from sim.experiment import StoreError, compare, sweep
 from sim.model import run
 from sim.scenario import Scenario, ScenarioError
 from sim.units import DurationError, parse_duration
@@ -67,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv[:1] == ["check"]:
             return _check(argv[1:])
+        if argv[:1] == ["sweep"]:
+            return _sweep(argv[1:])
+        if argv[:1] == ["compare"]:
+            return _compare(argv[1:])
         if argv[:1] == ["list"]:
             for name in examples.names():
                 print(f"{name:<14}{examples.load(name).description}")
@@ -82,9 +92,15 @@ def main(argv: list[str] | None = None) -> int:
             paths = result.save(args.out)
             print(f"\nwrote {', '.join(str(p) for p in paths)}")
         return 0
-    except ScenarioError as error:
+    except (ScenarioError, ValueError, StoreError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            "\ninterrupted: finished runs are kept in the store (--store); re-run to resume",
+            file=sys.stderr,
+        )
+        return 130
 
 
 def _horizon(text: str) -> float:
@@ -115,12 +131,177 @@ def _overrides(assignments: list[str]) -> dict[str, object]:
             raise ScenarioError(
                 [f"--set {assignment!r} — write PATH=VALUE, like market.population=5000"]
             )
-        try:
-            value = tomllib.loads(f"value = {text.strip()}")["value"]
-        except tomllib.TOMLDecodeError:
-            value = text.strip()  # bare text such as 45 min or quantile
-        overrides[path.strip()] = value
+        overrides[path.strip()] = _value(text)
     return overrides
+
+
+def _experiment_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"promise-gap {prog}", description=description)
+    parser.add_argument(
+        "scenario",
+        nargs="?",
+        default=DEFAULT_SCENARIO,
+        help=f"shipped scenario name or .toml path (default: {DEFAULT_SCENARIO})",
+    )
+    parser.add_argument("--reps", type=int, default=10, help="replications (default 10)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument("--horizon", help="run length, e.g. 90d (default: the scenario's)")
+    parser.add_argument("--workers", type=int, help="processes (default: all cores)")
+    parser.add_argument(
+        "--store", metavar="FILE", help="SQLite file keeping every finished run; re-run to resume"
+    )
+    parser.add_argument(
+        "--set",
+        metavar="PATH=VALUE",
+        action="append",
+        default=[],
+        help="override a field for every run; repeatable",
+    )
+    parser.add_argument(
+        "--kpis",
+        default="profit,satisfaction_mean,nps,churn_rate,acquired",
+        help="comma-separated KPIs to show",
+    )
+    parser.add_argument("--out", metavar="CSV", help="also write every run to this CSV file")
+    return parser
+
+
+def _prepare(args) -> tuple[Scenario, float | None, list[str]]:
+    scenario = _scenario(args.scenario)
+    if args.set:
+        scenario = scenario.replace(_overrides(args.set))
+    horizon = _horizon(args.horizon) if args.horizon else None
+    return scenario, horizon, [k.strip() for k in args.kpis.split(",") if k.strip()]
+
+
+def _sweep(argv: list[str]) -> int:
+    parser = _experiment_parser("sweep", "Run a grid (or LHS/Sobol sample) of parameter values.")
+    parser.add_argument(
+        "--param",
+        metavar="PATH=START:STOP:N",
+        action="append",
+        required=True,
+        help="vary PATH over N values from START to STOP, or PATH=A,B,C; "
+        "with --design lhs/sobol, PATH=LOW:HIGH; repeatable",
+    )
+    parser.add_argument("--design", choices=("grid", "lhs", "sobol"), default="grid")
+    parser.add_argument("--n", type=int, help="points of an lhs/sobol design")
+    args = parser.parse_args(argv)
+    scenario, horizon, kpis = _prepare(args)
+    params = dict(_param(text, args.design) for text in args.param)
+    table = sweep(
+        scenario,
+        params,
+        reps=args.reps,
+        seed=args.seed,
+        design=args.design,
+        n=args.n,
+        horizon=horizon,
+        workers=args.workers,
+        store=args.store,
+    )
+    _check_kpis(table, kpis)
+    means = table.groupby(list(params))[kpis].mean()
+    manifest = table.attrs["manifest"]
+    print(
+        f"sweep of {scenario.name}: {manifest['points']} points × {args.reps} replications, "
+        f"{manifest['runs']} runs ({manifest['from_store']} from the store, "
+        f"{manifest['failed']} failed), {manifest['wall_time_s']:.1f} s on "
+        f"{manifest['workers']} worker(s); mean per point:\n"
+    )
+    print(means.to_string(float_format=lambda v: f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"))
+    if args.out:
+        table.to_csv(args.out, index=False)
+        print(f"\nwrote {args.out}")
+    return 1 if manifest["failed"] else 0
+
+
+def _param(text: str, design: str) -> tuple[str, object]:
+    """PATH=START:STOP:N (grid), PATH=A,B,C (grid) or PATH=LOW:HIGH (lhs/sobol)."""
+    path, sep, spec = text.partition("=")
+    if not sep:
+        raise ScenarioError([f"--param {text!r} — write PATH=START:STOP:N or PATH=A,B,C"])
+    parts = spec.split(":")
+    values = [_value(part) for part in (parts if len(parts) > 1 else spec.split(","))]
+    if design != "grid":
+        if len(parts) != 2:
+            raise ScenarioError([f"--param {text!r} — a {design} design needs PATH=LOW:HIGH"])
+        return path.strip(), tuple(values)
+    if len(parts) == 3:
+        start, stop, count = values
+        if not isinstance(count, int) or count < 1:
+            raise ScenarioError([f"--param {text!r} — N must be a whole number ≥ 1"])
+        grid = np.linspace(start, stop, count)
+        whole = all(isinstance(v, int) for v in (start, stop)) and np.allclose(grid, grid.round())
+        return path.strip(), [int(v) for v in grid.round()] if whole else grid.tolist()
+    if len(parts) != 1:
+        raise ScenarioError([f"--param {text!r} — write PATH=START:STOP:N or PATH=A,B,C"])
+    return path.strip(), values
+
+
+def _compare(argv: list[str]) -> int:
+    parser = _experiment_parser(
+        "compare", "Compare policies against the scenario as it is, with paired 95% CIs."
+    )
+    parser.add_argument(
+        "--policy",
+        metavar="NAME:PATH=VALUE",
+        action="append",
+        required=True,
+        help="a policy's override; repeat with the same NAME for several fields",
+    )
+    parser.add_argument(
+        "--precision",
+        metavar="KPI=HALF_WIDTH",
+        action="append",
+        default=[],
+        help="add replications until the difference's CI half-width is this",
+    )
+    args = parser.parse_args(argv)
+    scenario, horizon, kpis = _prepare(args)
+    policies: dict[str, dict] = {"as is": {}}
+    for text in args.policy:
+        name, sep, assignment = text.partition(":")
+        if not sep or not name.strip():
+            raise ScenarioError([f"--policy {text!r} — write NAME:PATH=VALUE"])
+        policies.setdefault(name.strip(), {}).update(_overrides([assignment]))
+    precision = {k: float(v) for k, v in (_overrides(args.precision)).items()}
+    comparison = compare(
+        scenario,
+        policies,
+        reps=args.reps,
+        seed=args.seed,
+        horizon=horizon,
+        precision=precision or None,
+        workers=args.workers,
+        store=args.store,
+    )
+    _check_kpis(comparison.runs, kpis)
+    print(
+        f"{scenario.name}: {comparison.manifest['wall_time_s']:.1f} s on "
+        f"{comparison.manifest['workers']} worker(s)"
+    )
+    print(comparison.table(kpis))
+    if args.out:
+        comparison.runs.to_csv(args.out, index=False)
+        print(f"\nwrote {args.out}")
+    return 0
+
+
+def _value(text: str):
+    """A command-line value read as TOML (60, 0.5, "45 min") or else as text."""
+    try:
+        return tomllib.loads(f"value = {text.strip()}")["value"]
+    except tomllib.TOMLDecodeError:
+        return text.strip()
+
+
+def _check_kpis(table, kpis: list[str]) -> None:
+    unknown = [k for k in kpis if k not in table.columns]
+    if unknown:
+        raise ScenarioError(
+            [f"--kpis: unknown {', '.join(unknown)}; see the KPI list in docs/model.md"]
+        )
 
 
 def _check(argv: list[str]) -> int:
