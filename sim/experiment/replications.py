@@ -8,7 +8,7 @@ many replications do we need?" with the data.
 >>> import sim
 >>> reps = sim.replicate(sim.examples.load("pizza"), reps=3, seed=1, horizon="10 d",
 ...                      progress=False, workers=1)
->>> reps.summary.loc["profit", "n"]
+>>> int(reps.summary.loc["profit", "n"])
 3
 """
 

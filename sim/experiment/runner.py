@@ -14,7 +14,7 @@ its spec.
 
 >>> from sim import examples
 >>> spec = RunSpec(examples.load("pizza"), seed=1, replication=0, horizon=48.0)
->>> [outcome] = execute([spec], progress=False)
+>>> [outcome] = execute([spec], progress=False).outcomes
 >>> outcome.kpis["prospects"] > 0
 True
 """
