@@ -90,3 +90,82 @@ def test_set_reports_bad_paths_and_values_together(capsys):
     assert "capacity: -1 — must be a positive integer" in err
     assert main(["--set", "no-equals-sign"]) == 2
     assert "PATH=VALUE" in capsys.readouterr().err
+
+
+def test_sweep_command_prints_means_per_point_and_resumes(tmp_path, capsys):
+    store = tmp_path / "sweep.sqlite"
+    argv = [
+        "sweep",
+        "pizza",
+        "--param",
+        "touchpoints.delivery.promise.time=30:60:2",
+        "--reps",
+        "2",
+        "--horizon",
+        "5d",
+        "--workers",
+        "1",
+        "--store",
+        str(store),
+        "--kpis",
+        "nps,acquired",
+        "--out",
+        str(tmp_path / "runs.csv"),
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "2 points × 2 replications, 4 runs (0 from the store, 0 failed)" in out
+    assert "nps" in out and "acquired" in out
+    assert len(pd.read_csv(tmp_path / "runs.csv")) == 4
+    assert main(argv) == 0
+    assert "4 runs (4 from the store, 0 failed)" in capsys.readouterr().out
+
+
+def test_compare_command_prints_the_policy_table(capsys):
+    assert (
+        main(
+            [
+                "compare",
+                "--policy",
+                "promise 60:touchpoints.delivery.promise.time=60",
+                "--reps",
+                "2",
+                "--horizon",
+                "5d",
+                "--workers",
+                "1",
+                "--kpis",
+                "nps",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "baseline: as is" in out
+    assert "promise 60" in out and "Δ" in out
+
+
+def test_experiment_commands_report_bad_input_without_traceback(capsys):
+    assert main(["sweep", "--param", "touchpoints.delivry.promise.time=30:60:2"]) == 2
+    assert "did you mean 'delivery'" in capsys.readouterr().err
+    assert main(["compare", "--policy", "no-colon", "--reps", "2"]) == 2
+    assert "NAME:PATH=VALUE" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "sweep",
+                "--param",
+                "touchpoints.delivery.promise.time=30:60:2",
+                "--kpis",
+                "happiness",
+                "--reps",
+                "1",
+                "--horizon",
+                "1d",
+                "--workers",
+                "1",
+            ]
+        )
+        == 2
+    )
+    assert "unknown happiness" in capsys.readouterr().err
