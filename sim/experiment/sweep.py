@@ -123,7 +123,12 @@ def sweep(
     """
     if reps < 1:
         raise ValueError(f"reps: {reps!r} — must be at least 1")
-    points = design_points(params, design, n, seed) if points is None else points
+    if points is None:
+        points = design_points(params, design, n, seed)
+    elif not points:
+        raise ValueError("points: the list is empty — give at least one {path: value} point")
+    else:
+        design = "points"
     variants = [scenario.replace(point) for point in points]
     hours = scenario.horizon if horizon is None else parse_duration(horizon)
     specs = [
