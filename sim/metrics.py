@@ -36,6 +36,33 @@ _DAILY = (
     "active",
     "trust_sum",
 )
+#: Every KPI of a run, in report order (``Result.kpis`` has exactly these).
+KPI_NAMES = (
+    "prospects",
+    "prospects_paid",
+    "prospects_wom",
+    "acquired",
+    "lost",
+    "active",
+    "churned",
+    "churn_rate",
+    "purchases",
+    "revenue",
+    "costs",
+    "profit",
+    "clv",
+    "cac",
+    "satisfaction_mean",
+    "nps",
+    "trust_mean",
+    "promise_kept_rate",
+    "wom_positive",
+    "wom_negative",
+    "wom_listeners",
+    "complaints",
+    "recovered",
+    "unresolved",
+)
 #: What can be attributed to the worst touchpoint × dimension of an episode.
 DRIVER_OUTCOMES = ("churn", "complaints", "wom_negative")
 
@@ -252,7 +279,7 @@ class Collector:
         promises = float(self.daily["promises"].sum())
         surveyed = customers[customers["episodes"] > 0]
         nan = float("nan")
-        return pd.Series(
+        kpis = pd.Series(
             {
                 "prospects": model.prospects,
                 "prospects_paid": int(t["prospects_paid"]),
@@ -285,6 +312,8 @@ class Collector:
             },
             name=scenario.name,
         )
+        assert tuple(kpis.index) == KPI_NAMES, "KPI_NAMES must list every KPI in order"
+        return kpis
 
 
 def customer_table(customers: list[Customer], perception) -> pd.DataFrame:

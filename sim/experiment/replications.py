@@ -24,6 +24,7 @@ import pandas as pd
 
 from sim.experiment.runner import Execution, RunSpec, execute
 from sim.experiment.stats import Interval, mean_ci, precise_enough
+from sim.metrics import KPI_NAMES
 from sim.scenario import Scenario
 from sim.units import parse_duration
 
@@ -120,7 +121,8 @@ def replicate(
     hours = _hours(scenario, horizon)
     frames, executions = [], []
     n, batch = 0, reps
-    kpis: list[str] = []
+    kpis = list(KPI_NAMES)
+    targets = _check_targets(precision, kpis)  # before anything runs
     while True:
         specs = [RunSpec(scenario, seed, r, hours) for r in range(n, n + batch)]
         execution = execute(
@@ -136,9 +138,6 @@ def replicate(
         frames.append(execution.frame())
         n += batch
         wide = pd.concat(frames, ignore_index=True)
-        if not kpis:
-            kpis = [c for c in wide.columns if c not in _LABEL_COLUMNS]
-            targets = _check_targets(precision, kpis)
         summary, intervals = _summary(wide, kpis)
         if not targets or precise_enough(intervals, targets) or n >= max_reps:
             break
@@ -146,18 +145,6 @@ def replicate(
     runs = wide.melt(id_vars=["replication"], value_vars=kpis, var_name="kpi")
     manifest = _combined_manifest(executions, precision=dict(targets) or None)
     return Replications(runs=runs, summary=summary, manifest=manifest)
-
-
-_LABEL_COLUMNS = {
-    "policy",
-    "replication",
-    "seed",
-    "stream",
-    "scenario",
-    "horizon_hours",
-    "error",
-    "wall_time",
-}
 
 
 def _combined_manifest(executions: list[Execution], **extra) -> dict[str, Any]:
@@ -269,8 +256,8 @@ def compare(
     hours = _hours(scenario, horizon)
     frames, executions = [], []
     n, batch = 0, reps
-    targets: dict[str, float] = {}
-    kpis: list[str] = []
+    kpis = list(KPI_NAMES)
+    targets = _check_targets(precision, kpis)  # before anything runs
     while True:
         specs = [
             RunSpec(
@@ -297,9 +284,6 @@ def compare(
         frames.append(execution.frame())
         n += batch
         runs = pd.concat(frames, ignore_index=True)
-        if not kpis:
-            kpis = [c for c in runs.columns if c not in _LABEL_COLUMNS]
-            targets = _check_targets(precision, kpis)
         differences, diff_intervals = _paired(runs, names, baseline, kpis)
         if (
             not targets

@@ -39,16 +39,23 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sim.experiment.store import RunStore
+from sim.metrics import KPI_NAMES
 from sim.model import run
 from sim.scenario import Scenario
 from sim.version import __version__
 
 
 def _model_version() -> str:
-    """Package version plus a hash of the package's source: any code change is a new model."""
+    """Package version plus a hash of the package's source and of the versions of the
+    libraries whose numbers it uses: any change to either is a new model."""
+    import scipy
+    import simpy
+
     digest = hashlib.sha256()
     for path in sorted(Path(__file__).parents[1].rglob("*.py")):
         digest.update(path.read_bytes())
+    for library in (np, scipy, simpy):
+        digest.update(f"{library.__name__}={library.__version__}".encode())
     return f"{__version__}+{digest.hexdigest()[:10]}"
 
 
@@ -137,7 +144,8 @@ class Execution:
         rows = []
         for outcome in self.outcomes:
             row = outcome.spec.record()
-            row.update(outcome.kpis or {})
+            # failed runs get NaN for every KPI, so the columns never depend on luck
+            row.update(outcome.kpis or dict.fromkeys(KPI_NAMES, float("nan")))
             row["error"] = outcome.error
             row["wall_time"] = outcome.wall_time
             rows.append(row)
@@ -181,18 +189,26 @@ def clear_cache() -> None:
     """
     path = default_cache_path()
     if path.exists():
-        RunStore(path).clear()
+        cache = RunStore(path)
+        cache.clear()
+        cache.close()
 
 
-def _open_stores(store, cache) -> list[RunStore]:
-    stores = []
+def _open_stores(store, cache) -> tuple[list[RunStore], list[RunStore]]:
+    """The stores to read and write, and those of them we opened (and so must close)."""
+    stores, opened = [], []
     if store is not None:
-        stores.append(store if isinstance(store, RunStore) else RunStore(store))
+        if isinstance(store, RunStore):
+            stores.append(store)  # the caller's: used, never closed here
+        else:
+            opened.append(RunStore(store))
+            stores.append(opened[-1])
     use_cache = in_notebook() if cache is None else bool(cache)
     if use_cache:
         path = default_cache_path() if cache in (None, True) else Path(cache)
-        stores.append(RunStore(path))
-    return stores
+        opened.append(RunStore(path))
+        stores.append(opened[-1])
+    return stores, opened
 
 
 # --------------------------------------------------------------------------- execution
@@ -237,13 +253,20 @@ def execute(
     cancelled and everything finished stays stored; re-running the same call resumes.
     """
     started = time.perf_counter()
-    stores = _open_stores(store, cache)
+    stores, opened = _open_stores(store, cache)
     outcomes: dict[int, Outcome] = {}
     known: dict[str, dict] = {}
-    for s in stores:
-        known.update(
-            {k: v for k, v in s.get_many(spec.key for spec in specs).items() if k not in known}
-        )
+    keys = [spec.key for spec in specs]
+    found_in = [s.get_many(keys) for s in stores]
+    for hits in found_in:
+        known.update({k: v for k, v in hits.items() if k not in known})
+    # a run found in one store (say the cache) is copied into the others, so an explicit
+    # store is always the full record of the experiment
+    for s, hits in zip(stores, found_in, strict=True):
+        for spec in specs:
+            if spec.key in known and spec.key not in hits:
+                hit = known[spec.key]
+                s.put(spec.key, spec.record(), hit["kpis"], None, hit["wall_time"])
     pending = []
     for index, spec in enumerate(specs):
         hit = known.get(spec.key)
@@ -277,7 +300,7 @@ def execute(
             _run_on(pool, own_pool, pending, specs, finish, workers)
     finally:
         bar.close()
-        for s in stores:
+        for s in opened:
             s.close()
     order = [outcomes[i] for i in range(len(specs))]
     execution = Execution(order, time.perf_counter() - started, n_workers or _workers_of(pool))
@@ -345,4 +368,13 @@ def _run_on(pool: Executor, own_pool: bool, pending: list[int], specs, finish, w
 
 
 def _workers_of(pool) -> int:
-    return getattr(pool, "_max_workers", 1) if pool is not None else 1
+    """Worker count of a process pool or a dask executor (1 if it cannot be told)."""
+    if pool is None:
+        return 1
+    if hasattr(pool, "_max_workers"):
+        return pool._max_workers
+    client = getattr(pool, "_client", None)  # dask.distributed's ClientExecutor
+    try:
+        return max(1, len(client.scheduler_info()["workers"]))
+    except (AttributeError, KeyError, TypeError):
+        return 1

@@ -36,38 +36,60 @@ class RunStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=60.0)
         try:
-            self._db = sqlite3.connect(self.path, timeout=60.0)
-            self._db.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
-            self._db.executescript(
-                """
-                CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
-                CREATE TABLE IF NOT EXISTS runs (
-                    key TEXT PRIMARY KEY,
-                    labels TEXT NOT NULL,
-                    kpis TEXT,
-                    error TEXT,
-                    wall_time REAL,
-                    finished REAL
-                );
-                """
-            )
-            self._db.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-            )
-            self._db.commit()
-            (version,) = self._db.execute(
-                "SELECT value FROM meta WHERE name = 'schema_version'"
-            ).fetchone()
+            self._check_or_create()
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _check_or_create(self) -> None:
+        """Refuse files that are not ours (or from another schema) before writing anything."""
+        try:
+            tables = {
+                name
+                for (name,) in self._db.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                )
+            }
         except sqlite3.DatabaseError as error:
             raise StoreError(
                 f"{self.path}: not a promise-gap results store ({error}); use another file name"
             ) from None
-        if version != str(SCHEMA_VERSION):
+        if tables and "meta" not in tables:
             raise StoreError(
-                f"{self.path}: written by store schema {version}, this version reads "
-                f"{SCHEMA_VERSION}; use another file name or upgrade promise-gap"
+                f"{self.path}: an SQLite file of another program (tables: "
+                f"{', '.join(sorted(tables))}); use another file name"
             )
+        if tables:
+            row = self._db.execute(
+                "SELECT value FROM meta WHERE name = 'schema_version'"
+            ).fetchone()
+            if row is None or row[0] != str(SCHEMA_VERSION):
+                found = "no version" if row is None else f"store schema {row[0]}"
+                raise StoreError(
+                    f"{self.path}: written with {found}, this version reads "
+                    f"{SCHEMA_VERSION}; use another file name or upgrade promise-gap"
+                )
+            return
+        self._db.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+        self._db.executescript(
+            """
+            CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
+            CREATE TABLE IF NOT EXISTS runs (
+                key TEXT PRIMARY KEY,
+                labels TEXT NOT NULL,
+                kpis TEXT,
+                error TEXT,
+                wall_time REAL,
+                finished REAL
+            );
+            """
+        )
+        self._db.execute(
+            "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+        self._db.commit()
 
     def put(
         self, key: str, labels: dict, kpis: dict | None, error: str | None, wall_time: float
