@@ -29,6 +29,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -914,7 +915,7 @@ class Scenario:
         """The resource called ``name``."""
         return _by_name(self.resources, name, "resource")
 
-    @property
+    @cached_property  # computed once: the scenario is immutable
     def fingerprint(self) -> str:
         """Content hash (12 hex digits) of the validated input: same scenario, same hash."""
         canonical = json.dumps(self._raw, sort_keys=True, default=str)

@@ -31,6 +31,7 @@ import warnings
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,7 @@ class RunSpec:
         spawn_key = (self.replication,) if self.stream == 0 else (self.replication, self.stream)
         return np.random.SeedSequence(self.seed, spawn_key=spawn_key)
 
-    @property
+    @cached_property  # frozen dataclass: cached_property writes the instance dict directly
     def key(self) -> str:
         """Content hash of what determines the numbers (the store and cache key)."""
         identity = [
