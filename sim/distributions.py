@@ -42,6 +42,10 @@ class Distribution:
     def mean(self) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    @property
+    def variance(self) -> float:  # pragma: no cover - abstract
+        raise NotImplementedError
+
 
 @dataclass(frozen=True, slots=True)
 class Constant(Distribution):
@@ -60,6 +64,10 @@ class Constant(Distribution):
     @property
     def mean(self) -> float:
         return self.value
+
+    @property
+    def variance(self) -> float:
+        return 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +90,10 @@ class Exponential(Distribution):
     def mean(self) -> float:
         return self.mean_value
 
+    @property
+    def variance(self) -> float:
+        return self.mean_value**2
+
 
 @dataclass(frozen=True, slots=True)
 class Uniform(Distribution):
@@ -97,6 +109,10 @@ class Uniform(Distribution):
     @property
     def mean(self) -> float:
         return (self.lo + self.hi) / 2
+
+    @property
+    def variance(self) -> float:
+        return (self.hi - self.lo) ** 2 / 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +137,11 @@ class Triangular(Distribution):
     @property
     def mean(self) -> float:
         return (self.lo + self.mode + self.hi) / 3
+
+    @property
+    def variance(self) -> float:
+        lo, mode, hi = self.lo, self.mode, self.hi
+        return (lo * lo + mode * mode + hi * hi - lo * mode - lo * hi - mode * hi) / 18
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +178,14 @@ class Normal(Distribution):
         b = (self.hi - self.mu) / self.sd
         return float(stats.truncnorm(a, b, loc=self.mu, scale=self.sd).mean())
 
+    @property
+    def variance(self) -> float:
+        if self.sd == 0:
+            return 0.0
+        a = (self.lo - self.mu) / self.sd
+        b = (self.hi - self.mu) / self.sd
+        return float(stats.truncnorm(a, b, loc=self.mu, scale=self.sd).var())
+
 
 @dataclass(frozen=True, slots=True)
 class LogNormal(Distribution):
@@ -184,6 +213,10 @@ class LogNormal(Distribution):
     @property
     def mean(self) -> float:
         return self.mean_value
+
+    @property
+    def variance(self) -> float:
+        return (self.cv * self.mean_value) ** 2
 
 
 _TABLE_SIZE = 4096  # inverse-CDF table resolution
@@ -217,6 +250,10 @@ class Tabulated(Distribution):
     @property
     def mean(self) -> float:
         return float(self._frozen.mean())
+
+    @property
+    def variance(self) -> float:
+        return float(self._frozen.var())
 
 
 class Gamma(Tabulated):

@@ -62,6 +62,15 @@ KPI_NAMES = (
     "complaints",
     "recovered",
     "unresolved",
+    "proactive_recoveries",
+    "paradox_recoveries",
+    "cancelled",
+    "returns",
+    "refused_returns",
+    "fraud_refunds",
+    "annoyed",
+    "refunds",
+    "extra_costs",
 )
 #: What can be attributed to the worst touchpoint × dimension of an episode.
 DRIVER_OUTCOMES = ("churn", "complaints", "wom_negative")
@@ -101,6 +110,15 @@ class Collector:
                 "compensation",
                 "unresolved",
                 "listeners",
+                "proactive_recoveries",
+                "paradox_recoveries",
+                "cancelled",
+                "returns",
+                "refused_returns",
+                "fraud_refunds",
+                "annoyed",
+                "refunds",
+                "extra_costs",
             )
         }
         self.active = 0
@@ -134,9 +152,24 @@ class Collector:
         self.daily["complaints"][self._day(now)] += 1
         self.drivers[worst_cell, 1] += 1
 
-    def recovered(self, now: float, compensation: float) -> None:
+    def recovered(self, now: float, compensation: float, paradox: bool) -> None:
         self.daily["recovered"][self._day(now)] += 1
         self.totals["compensation"] += compensation
+        self.totals["paradox_recoveries"] += paradox
+
+    def proactive(self, now: float) -> None:
+        self.totals["proactive_recoveries"] += 1
+
+    def aftermath(self, after, extra_costs: float, refund: float) -> None:
+        """Returns, cancellations, annoyance, and money spent beyond goods and capacity."""
+        t = self.totals
+        t["cancelled"] += after.cancelled
+        t["returns"] += after.returned
+        t["refused_returns"] += after.refused
+        t["fraud_refunds"] += after.fraud
+        t["annoyed"] += after.annoyed
+        t["refunds"] += refund
+        t["extra_costs"] += extra_costs
 
     def unresolved(self, now: float) -> None:
         self.totals["unresolved"] += 1
@@ -275,7 +308,7 @@ class Collector:
             sum(r.capacity * r.cost_per_hour for r in scenario.resources) * model.horizon
         )
         ad_spend = scenario.market.ad_spend_per_day * days
-        costs = t["variable_cost"] + t["compensation"] + capacity_cost + ad_spend
+        costs = t["variable_cost"] + t["compensation"] + t["extra_costs"] + capacity_cost + ad_spend
         promises = float(self.daily["promises"].sum())
         surveyed = customers[customers["episodes"] > 0]
         nan = float("nan")
@@ -309,6 +342,15 @@ class Collector:
                 "complaints": int(daily["complaints"].sum()),
                 "recovered": int(daily["recovered"].sum()),
                 "unresolved": int(t["unresolved"]),
+                "proactive_recoveries": int(t["proactive_recoveries"]),
+                "paradox_recoveries": int(t["paradox_recoveries"]),
+                "cancelled": int(t["cancelled"]),
+                "returns": int(t["returns"]),
+                "refused_returns": int(t["refused_returns"]),
+                "fraud_refunds": int(t["fraud_refunds"]),
+                "annoyed": int(t["annoyed"]),
+                "refunds": t["refunds"],
+                "extra_costs": t["extra_costs"],
             },
             name=scenario.name,
         )

@@ -25,20 +25,24 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 import simpy
 
 from sim import behaviour
+from sim.aftercare import Aftermath, aftermath
 from sim.distributions import Beta, Exponential, poisson_inverse
-from sim.journey import JourneyPlan, score_episode
+from sim.journey import EpisodeScore, JourneyPlan, score_episode
 from sim.metrics import Collector
+from sim.policies import QuoteContext
 from sim.result import Result
 from sim.rng import (
     ARRIVAL,
     CHOICE,
     CHURN,
     COMPLAIN,
+    EXCEED,
     REFERRAL,
     REPURCHASE,
     ROUTE,
@@ -77,6 +81,7 @@ class Customer:
         "id",
         "key",
         "last_satisfaction",
+        "points",
         "prior",
         "revenue",
         "source",
@@ -111,6 +116,7 @@ class Customer:
         self.churned_at = math.nan
         self.revenue = 0.0
         self.discounted_margin = 0.0
+        self.points = 0.0  # apology points waiting to be redeemed on the next purchase
         self.last_satisfaction = math.nan
 
     @property
@@ -135,6 +141,34 @@ class Feeling:
         self.compensation = compensation
 
 
+class Visit:
+    """What one journey delivered, cell by cell, and what over-delivering it cost."""
+
+    __slots__ = ("cells", "cost", "delivered", "positions", "visited", "waited")
+
+    def __init__(self) -> None:
+        self.visited: list[int] = []  # touchpoints, in order
+        self.cells: list | np.ndarray = []
+        self.positions: list | np.ndarray = []  # position in `visited` of each cell's touchpoint
+        self.delivered: list | np.ndarray = []
+        self.waited: list | np.ndarray = []  # queueing part of delivered time (time cells)
+        self.cost = 0.0  # expedite and upgrade costs
+
+    def add(self, cell: int, position: int, level: float, waited: float) -> None:
+        self.cells.append(cell)
+        self.positions.append(position)
+        self.delivered.append(level)
+        self.waited.append(waited)
+
+    def finish(self) -> Visit:
+        """Freeze the per-cell lists into arrays for scoring."""
+        self.cells = np.array(self.cells, dtype=np.intp)
+        self.positions = np.array(self.positions, dtype=np.intp)
+        self.delivered = np.array(self.delivered)
+        self.waited = np.array(self.waited)
+        return self
+
+
 class Model:
     """One simulation of a scenario. Use :func:`run` unless you need the live model.
 
@@ -150,7 +184,22 @@ class Model:
         self.env = simpy.Environment()
         self.streams = Streams(seed)
         self.plan = JourneyPlan(scenario)
-        self.resources = {r.name: simpy.Resource(self.env, r.capacity) for r in scenario.resources}
+        od = scenario.overdelivery
+        self.exceed_at = (
+            [tp.name for tp in scenario.touchpoints].index(od.touchpoint) if od.touchpoint else -1
+        )
+        # expedited orders jump the queues of the over-delivering touchpoint
+        expedited = (
+            {s.resource for s in scenario.touchpoint(od.touchpoint).stages}
+            if od.touchpoint and od.time.share > 0
+            else set()
+        )
+        self.resources = {
+            r.name: (simpy.PriorityResource if r.name in expedited else simpy.Resource)(
+                self.env, r.capacity
+            )
+            for r in scenario.resources
+        }
         self.support = self.resources.get(scenario.complaints.resource)
         self.quoters = self._quoters()
         # Cells where both we and the rival promise something: what prospects compare.
@@ -182,7 +231,11 @@ class Model:
             parts = (
                 [s.duration for s in tp.stages] if dim == "time" else [getattr(tp.delivered, dim)]
             )
-            quoters.append(policy.quoter(parts, lower_is_better=dim != "service"))
+            queues = (
+                [self.resources.get(s.resource) for s in tp.stages] if dim == "time" else [None]
+            )
+            context = QuoteContext(queues, self.plan.competitor[len(quoters)])
+            quoters.append(policy.quoter(parts, dim != "service", context))
         return quoters
 
     # ------------------------------------------------------------------ running
@@ -271,35 +324,61 @@ class Model:
         retention = self.scenario.retention
         while True:
             promised = self.promises()
-            visited, cells, positions, delivered, waited = yield from self.journey(c)
+            visit = yield from self.journey(c)
             c.episodes += 1
             score = score_episode(
-                self.plan, cells, positions, visited, delivered, promised[cells], c.prior, c.trust
+                self.plan,
+                visit.cells,
+                visit.positions,
+                visit.visited,
+                visit.delivered,
+                promised[visit.cells],
+                c.prior,
+                c.trust,
             )
-            for cell, level in zip(cells, delivered, strict=True):
+            for cell, level in zip(visit.cells, visit.delivered, strict=True):
                 if self.quoters[cell] is not None:
                     self.quoters[cell].observe(level)
+            after = aftermath(self.scenario, c.key, c.episodes)
+            score = self._with_aftermath(score, after)
             feeling = yield from self.voice(c, score)
-            self._account(c, cells, delivered, waited, score, feeling)  # basket: attitude before
-            self._update_beliefs(c, cells, delivered, score, feeling)
+            self._account(c, visit, score, feeling, after)  # basket: attitude before
+            self._update_beliefs(c, visit.cells, visit.delivered, score, feeling)
             self.talk(c, feeling.loyalty, score.worst_cell, feeling.unheard)
             if self.leaves(c, feeling):
                 c.churned_at = self.env.now
                 self.metrics.churned(c, score.worst_cell)
                 return
-            mean_gap = behaviour.purchase_interval(
-                retention.interval, c.attitude, retention.attitude_effect
+            mean_gap = (
+                behaviour.purchase_interval(
+                    retention.interval, c.attitude, retention.attitude_effect
+                )
+                * (1.0 - self.scenario.followup.contact_lift) ** after.contacts
             )
             yield self.env.timeout(
                 -float(mean_gap) * math.log(uniform(c.key, REPURCHASE, c.episodes))
             )
 
-    def voice(self, c: Customer, score):
+    def _with_aftermath(self, score: EpisodeScore, after: Aftermath) -> EpisodeScore:
+        """The episode's score including bonus, thanks, annoyance and a refused return."""
+        if after.utility == 0.0:
+            return score
+        utility = score.utility + after.utility
+        scale = self.scenario.perception.satisfaction_scale
+        return replace(
+            score,
+            utility=utility,
+            loss=score.loss + after.loss,
+            satisfaction=float(behaviour.utility_to_satisfaction(utility, scale)),
+        )
+
+    def voice(self, c: Customer, score: EpisodeScore):
         """A dissatisfied customer may complain; a handled complaint recovers part of the loss.
 
-        Returns a :class:`Feeling`. Recovery follows Smith, Bolton & Wagner (1999); the
-        recovery paradox may lift reported satisfaction for a mild first failure but never
-        loyalty or talk (de Matos, Henrique & Rossi 2007).
+        The firm may also spot the bad episode itself and fix it before any complaint
+        (``recovery.proactive``). Returns a :class:`Feeling`. Recovery follows Smith, Bolton
+        & Wagner (1999); the recovery paradox may lift reported satisfaction for a mild first
+        failure but never loyalty or talk (de Matos, Henrique & Rossi 2007).
         """
         s = self.scenario
         feeling = Feeling(score.satisfaction, score.satisfaction, unheard=False, compensation=0.0)
@@ -307,20 +386,27 @@ class Model:
             return feeling
         first_failure = c.bad_episodes == 0  # "first failure" in the recovery literature
         c.bad_episodes += 1
-        if uniform(c.key, COMPLAIN, c.episodes * SLOTS) >= s.complaints.probability:
-            feeling.unheard = True
-            return feeling
-        c.complaints += 1
-        self.metrics.complaint(self.env.now, score.worst_cell)
-        resolution_time = yield from self.complain(c)
+        index = c.episodes * SLOTS
+        if uniform(c.key, COMPLAIN, index + 2) < s.recovery.proactive:
+            self.metrics.proactive(self.env.now)
+            handling = s.complaints.handle_time.sample(uniform(c.key, COMPLAIN, index + 1))
+            yield self.env.timeout(handling)  # the firm calls: no queue, nobody gives up
+            resolution_time: float | None = handling
+        elif uniform(c.key, COMPLAIN, index) < s.complaints.probability:
+            c.complaints += 1
+            self.metrics.complaint(self.env.now, score.worst_cell)
+            resolution_time = yield from self.complain(c)
+            if resolution_time is None:
+                self.metrics.unresolved(self.env.now)
+        else:
+            resolution_time = None
         if resolution_time is None:
             feeling.unheard = True
-            self.metrics.unresolved(self.env.now)
             return feeling
         r = s.recovery
         share = float(
             behaviour.recovery_share(
-                r.compensation,
+                r.compensation + r.credit * r.credit_value,
                 resolution_time,
                 score.loss,
                 first_failure,
@@ -341,7 +427,8 @@ class Model:
             behaviour.utility_to_satisfaction(score.utility + min(share, 1.0) * score.loss, scale)
         )
         feeling.compensation = r.compensation
-        self.metrics.recovered(self.env.now, r.compensation)
+        c.points += r.credit
+        self.metrics.recovered(self.env.now, r.compensation, paradox=share > 1.0)
         return feeling
 
     def leaves(self, c: Customer, feeling: Feeling) -> bool:
@@ -361,70 +448,80 @@ class Model:
         return uniform(c.key, CHURN, c.episodes) < hazard
 
     def journey(self, c: Customer):
-        """One purchase through the touchpoints.
+        """One purchase through the touchpoints; returns a :class:`Visit`.
 
-        Returns the touchpoints visited and, per visited cell, its id, the position of its
-        touchpoint in the visit, the delivered level and the time spent queueing.
+        At the over-delivering touchpoint an expedited order jumps the queues and is worked
+        faster, a discounted bill comes in below the estimate, an upgrade lifts service.
         """
-        env, plan, tps = self.env, self.plan, self.scenario.touchpoints
+        env, plan, tps, od = (
+            self.env,
+            self.plan,
+            self.scenario.touchpoints,
+            self.scenario.overdelivery,
+        )
         block = (c.episodes + 1) * SLOTS
-        visited: list[int] = []
-        cells: list[int] = []
-        positions: list[int] = []
-        delivered: list[float] = []
-        waited: list[float] = []
+        expedite = uniform(c.key, EXCEED, block) < od.time.share
+        discount = uniform(c.key, EXCEED, block + 1) < od.cost.share
+        upgrade = uniform(c.key, EXCEED, block + 2) < od.service.share
+        visit = Visit()
         failed = False
         k: int | None = 0
         while k is not None:
             tp = tps[k]
+            here = k == self.exceed_at
             slot = block + k * _SLOTS_PER_TOUCHPOINT
             if tp.only_after_failure and not failed:
                 k = plan.next_touchpoint(k, uniform(c.key, ROUTE, slot + _ROUTE_SLOT))
                 continue
+            fast = here and expedite
             started = env.now
             queueing = 0.0
             for index, stage in enumerate(tp.stages):
                 work = stage.duration.sample(uniform(c.key, SERVICE, slot + index))
+                if fast:
+                    work *= 1.0 - od.time.speedup
                 resource = self.resources.get(stage.resource)
                 if resource is None:
                     yield env.timeout(work)
                     continue
-                with resource.request() as request:
-                    asked = env.now
+                asked = env.now
+                if isinstance(resource, simpy.PriorityResource):
+                    request = resource.request(priority=0 if fast else 1)
+                else:
+                    request = resource.request()
+                with request:
                     yield request
                     queueing += env.now - asked
                     yield env.timeout(work)
+            if fast:
+                visit.cost += od.time.cost
             failure = uniform(c.key, ROUTE, slot + _FAILURE_SLOT) < tp.failure.probability
             if failure:
                 failed = True
                 if tp.failure.delay > 0:
                     yield env.timeout(tp.failure.delay)
-            position = len(visited)
-            visited.append(k)
+            position = len(visit.visited)
+            visit.visited.append(k)
             for cell in plan.cells_of[k]:
                 dim = plan.cells[cell][1]
                 if dim == "time":
                     level = env.now - started
                 elif dim == "cost":
                     level = tp.delivered.cost.sample(uniform(c.key, SERVICE, slot + _COST_SLOT))
+                    if here and discount:
+                        level *= 1.0 - od.cost.discount  # the bill comes in below the estimate
                 else:
                     level = tp.delivered.service.sample(
                         uniform(c.key, SERVICE, slot + _SERVICE_SLOT)
                     )
                     if failure:
                         level = max(1.0, level - tp.failure.service_drop)
-                cells.append(cell)
-                positions.append(position)
-                delivered.append(level)
-                waited.append(queueing if dim == "time" else 0.0)
+                    if here and upgrade:
+                        level = min(5.0, level + od.service.points)
+                        visit.cost += od.service.cost
+                visit.add(cell, position, level, queueing if dim == "time" else 0.0)
             k = plan.next_touchpoint(k, uniform(c.key, ROUTE, slot + _ROUTE_SLOT))
-        return (
-            visited,
-            np.array(cells, dtype=np.intp),
-            np.array(positions, dtype=np.intp),
-            np.array(delivered),
-            np.array(waited),
-        )
+        return visit.finish()
 
     def complain(self, c: Customer):
         """Queue at support; returns the time to resolution, or None if the customer gave up."""
@@ -486,26 +583,35 @@ class Model:
         c.last_satisfaction = feeling.reported
         self.metrics.trust_changed(c.trust - before)
 
-    def _account(self, c: Customer, cells, delivered, waited, score, feeling: Feeling) -> None:
-        """Revenue is the delivered bill × basket; margin is discounted into CLV."""
+    def _account(
+        self, c: Customer, visit: Visit, score: EpisodeScore, feeling: Feeling, after: Aftermath
+    ) -> None:
+        """Revenue is the delivered bill × basket, less refunds and redeemed apology points;
+        margin (less goods, compensation and the episode's extra costs) is discounted into
+        the customer's lifetime value."""
         s = self.scenario
-        is_cost = self.plan.is_cost[cells]
         basket = float(behaviour.basket_size(c.attitude, s.retention.basket_effect))
-        revenue = float(delivered[is_cost].sum()) * basket
-        margin = revenue - s.economics.unit_cost * basket - feeling.compensation
+        bill = float(visit.delivered[self.plan.is_cost[visit.cells]].sum()) * basket
+        redeemed = min(c.points, bill)
+        c.points -= redeemed
+        revenue = 0.0 if after.refunded else bill - redeemed
+        goods = s.economics.unit_cost * basket
+        extra = visit.cost + after.cost
+        margin = revenue - goods - feeling.compensation - extra
         years = (self.env.now - c.acquired_at) / 8760.0
         c.revenue += revenue
         c.discounted_margin += margin * (1.0 + s.economics.discount_rate) ** -years
         self.metrics.episode(
             self.env.now,
-            cells,
-            delivered,
-            waited,
+            visit.cells,
+            visit.delivered,
+            visit.waited,
             score,
             feeling.reported,
             revenue,
-            s.economics.unit_cost * basket,
+            goods,
         )
+        self.metrics.aftermath(after, extra, refund=bill - redeemed if after.refunded else 0.0)
 
     def daily_snapshots(self):
         """Record active customers and their mean trust at the end of each day."""

@@ -18,10 +18,12 @@ written in terms of **keeping** the promise so they read the same on every dimen
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import special
 
 from sim.distributions import Distribution, sum_quantile
 
@@ -74,7 +76,7 @@ class FixedPromise:
 
     value: float
 
-    def quoter(self, parts: list[Distribution], lower_is_better: bool) -> Quoter:
+    def quoter(self, parts: list[Distribution], lower_is_better: bool, context=None) -> Quoter:
         return Quoter(self.value)
 
     def as_table(self, dimension: str) -> dict:
@@ -95,7 +97,7 @@ class QuantilePromise:
 
     q: float
 
-    def quoter(self, parts: list[Distribution], lower_is_better: bool) -> Quoter:
+    def quoter(self, parts: list[Distribution], lower_is_better: bool, context=None) -> Quoter:
         level = self.q if lower_is_better else 1.0 - self.q
 
         def rule(history: np.ndarray) -> float:
@@ -118,7 +120,7 @@ class BufferPromise:
     add: float = 0.0
     percent: float = 0.0
 
-    def quoter(self, parts: list[Distribution], lower_is_better: bool) -> Quoter:
+    def quoter(self, parts: list[Distribution], lower_is_better: bool, context=None) -> Quoter:
         sign = 1.0 if lower_is_better else -1.0
 
         def rule(history: np.ndarray) -> float:
@@ -137,11 +139,91 @@ def _level(value: float, dimension: str) -> float | str:
     return f"{value!r} h" if dimension == "time" else value
 
 
-PromisePolicy = FixedPromise | QuantilePromise | BufferPromise
+@dataclass(frozen=True)
+class QuoteContext:
+    """What a live quote can look at: each stage's resource (None: no queue) and the rival's
+    promise on the same dimension (NaN if none)."""
+
+    resources: list
+    competitor: float = math.nan
+
+
+class _DynamicQuoter(Quoter):
+    """Quotes from the queues as they are now, like a delivery tracker.
+
+    For each stage with a resource: if a server is free there is no wait; otherwise the
+    order waits for ``ahead = queue + 1`` departures at rate ``c/mean`` (the M/M/c
+    approximation). The time in the touchpoint is approximated by a gamma distribution
+    with the summed mean and variance, and its q-quantile is quoted.
+    """
+
+    __slots__ = ("_level", "_stages")
+
+    def __init__(self, stages, level: float) -> None:
+        self._stages = stages  # (resource or None, mean, variance) per stage
+        self._level = level
+
+    @property
+    def value(self) -> float:
+        mean = variance = 0.0
+        for resource, work_mean, work_variance in self._stages:
+            mean += work_mean
+            variance += work_variance
+            if resource is not None and resource.count >= resource.capacity:
+                gap = work_mean / resource.capacity  # mean time between departures
+                ahead = len(resource.queue) + 1
+                mean += ahead * gap
+                variance += ahead * gap * gap
+        if variance <= 0.0:
+            return mean
+        shape = mean * mean / variance
+        return float(special.gammaincinv(shape, self._level)) * variance / mean
+
+
+@dataclass(frozen=True)
+class DynamicPromise:
+    """Quote the q-quantile of time-to-deliver given the queues right now (time only).
+
+    Busy kitchens get longer quotes, idle ones shorter: promises track congestion, so they
+    are kept about q of the time at any load, and prospects see the current quote.
+    """
+
+    q: float
+
+    def quoter(self, parts: list[Distribution], lower_is_better: bool, context=None) -> Quoter:
+        resources = context.resources if context else [None] * len(parts)
+        stages = [(r, d.mean, d.variance) for r, d in zip(resources, parts, strict=True)]
+        return _DynamicQuoter(stages, self.q)
+
+    def as_table(self, dimension: str) -> dict:
+        """The scenario-file form of this policy."""
+        return {"policy": "dynamic", "q": self.q}
+
+
+@dataclass(frozen=True)
+class MatchCompetitor:
+    """Promise what the rival promises, plus ``offset`` (positive: worse than the rival)."""
+
+    offset: float = 0.0
+
+    def quoter(self, parts: list[Distribution], lower_is_better: bool, context=None) -> Quoter:
+        rival = context.competitor if context else math.nan
+        if math.isnan(rival):
+            raise ValueError("a 'match' promise needs the competitor's promise on that dimension")
+        return Quoter(rival + (self.offset if lower_is_better else -self.offset))
+
+    def as_table(self, dimension: str) -> dict:
+        """The scenario-file form of this policy (times written in hours)."""
+        return {"policy": "match", "offset": _level(self.offset, dimension)}
+
+
+PromisePolicy = FixedPromise | QuantilePromise | BufferPromise | DynamicPromise | MatchCompetitor
 
 #: Names usable as ``policy = "..."`` in a scenario file.
 PROMISE_POLICIES: dict[str, type] = {
     "fixed": FixedPromise,
     "quantile": QuantilePromise,
     "buffer": BufferPromise,
+    "dynamic": DynamicPromise,
+    "match": MatchCompetitor,
 }

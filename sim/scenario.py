@@ -350,7 +350,12 @@ class _Promise(_Spec):
             "fixed": {"value": _LevelOf(self.level)},
             "quantile": {"q": _Probability(strict=True)},
             "buffer": {"add": difference, "percent": _Number(0.0)},
+            "dynamic": {"q": _Probability(strict=True)},
+            "match": {"offset": _Duration() if self.dimension == "time" else _Number()},
         }[name]
+        if name == "dynamic" and self.dimension != "time":
+            ctx.fail(f"{path}.policy", name, "a dynamic quote reads queues: time only")
+            return None
         read = {}
         for key, raw in value.items():
             if key == "policy":
@@ -728,6 +733,17 @@ class Recovery:
     paradox_cap: float = param(
         1.2, _Number(1.0), "max recovered share for mild first failures (recovery paradox)"
     )
+    proactive: float = param(
+        0.0,
+        _Number(0.0, 1.0),
+        "chance the firm spots a bad episode and fixes it before any complaint",
+    )
+    credit: float = param(
+        0.0, _Number(0.0), "apology points (currency) credited on the next purchase"
+    )
+    credit_value: float = param(
+        0.7, _Number(0.0, 1.0), "how much a point is worth to the customer, per currency"
+    )
     mild_loss: float = param(
         1.5, _Number(0.0), "loss (utility) up to which a failure counts as mild"
     )
@@ -757,6 +773,95 @@ class Retention:
     )
     attitude_effect: float = param(0.5, _Number(0.0), "interval × exp(−effect·attitude)")
     basket_effect: float = param(0.3, _Number(0.0), "basket × (1 + effect·max(attitude, 0))")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Expedite:
+    """Exceed on time: expedited orders jump every queue of the touchpoint and are worked
+    faster (a dedicated fast lane), at a cost."""
+
+    share: float = param(0.0, _Number(0.0, 1.0), "share of orders expedited")
+    speedup: float = param(0.25, _Number(0.0, 0.9), "work time cut by this fraction")
+    cost: float = param(0.0, _Number(0.0), "currency per expedited order")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Discount:
+    """Exceed on cost: the final bill comes in below the estimate (the promise)."""
+
+    share: float = param(0.0, _Number(0.0, 1.0), "share of bills cut")
+    discount: float = param(0.1, _Number(0.0, 1.0), "fraction knocked off the bill")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Upgrade:
+    """Exceed on service: an unannounced upgrade (economy taxi → business class)."""
+
+    share: float = param(0.0, _Number(0.0, 1.0), "probability of an upgrade")
+    points: float = param(1.0, _Number(0.0, 4.0), "service points added (capped at 5)")
+    cost: float = param(0.0, _Number(0.0), "currency per upgrade")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Bonus:
+    """A surprise gift: small delight, at a cost."""
+
+    probability: float = param(0.0, _Number(0.0, 1.0), "chance per purchase")
+    effect: float = param(0.5, _Number(0.0), "utility added to the episode")
+    cost: float = param(0.0, _Number(0.0), "currency per bonus")
+
+
+@dataclass(frozen=True, kw_only=True)
+class OverDelivery:
+    """Exceeding the promise at one touchpoint, on time, cost or service (seed 003: pick
+    one, not all three), plus an optional surprise bonus."""
+
+    touchpoint: str = param("", _Text(), "where the firm over-delivers (empty: nowhere)")
+    time: Expedite = param(Expedite(), _Table(Expedite), "expedite")
+    cost: Discount = param(Discount(), _Table(Discount), "bill below the estimate")
+    service: Upgrade = param(Upgrade(), _Table(Upgrade), "upgrade")
+    bonus: Bonus = param(Bonus(), _Table(Bonus), "surprise bonus")
+
+
+@dataclass(frozen=True, kw_only=True)
+class FollowUp:
+    """Contact after the purchase: reassurance in the remorse window, thanks, and marketing
+    contacts that annoy when there are too many (seed 001: 23% feel stalked)."""
+
+    remorse_cancel: float = param(
+        0.0, _Number(0.0, 1.0), "chance a purchase is cancelled in the 24 h remorse window"
+    )
+    reassurance: bool = param(False, _Bool(), "contact every buyer within 24 h (seed 003)")
+    reassurance_effect: float = param(0.5, _Number(0.0, 1.0), "share of cancellations it prevents")
+    thank_you: bool = param(False, _Bool(), "send a thank-you after each purchase")
+    thank_you_effect: float = param(0.2, _Number(0.0), "utility a thank-you adds")
+    contacts: int = param(0, _Number(0, integer=True), "marketing contacts per purchase cycle")
+    tolerated_contacts: int = param(1, _Number(0, integer=True), "contacts nobody minds")
+    stalked_share: float = param(
+        0.23, _Number(0.0, 1.0), "chance each extra contact annoys (seed 001: 23% feel stalked)"
+    )
+    annoyance: float = param(1.0, _Number(0.0), "utility an annoyed customer loses")
+    contact_lift: float = param(
+        0.1, _Number(0.0, 0.9), "next purchase comes this much sooner per tolerated contact"
+    )
+    contact_cost: float = param(
+        0.0, _Number(0.0), "currency per contact (reassurance, thanks, marketing)"
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Returns:
+    """Returns: lenient (always accept) or strict (receipt required) — seed 000: rules built
+    against the rare cheat punish the honest majority."""
+
+    rate: float = param(0.0, _Number(0.0, 1.0), "share of purchases an honest customer returns")
+    policy: str = param("lenient", _Text(("lenient", "strict")), "what the firm accepts")
+    fraud_rate: float = param(0.0, _Number(0.0, 1.0), "fraudulent return requests per purchase")
+    no_receipt: float = param(0.3, _Number(0.0, 1.0), "share of honest returners without a receipt")
+    refusal_penalty: float = param(
+        2.0, _Number(0.0), "utility an honest customer loses when refused"
+    )
+    handling_cost: float = param(0.0, _Number(0.0), "currency per accepted return")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -795,6 +900,9 @@ class Scenario:
     recovery: Recovery = param(Recovery(), _Table(Recovery), "service recovery")
     retention: Retention = param(Retention(), _Table(Retention), "churn and repurchase")
     economics: Economics = param(Economics(), _Table(Economics), "money")
+    overdelivery: OverDelivery = param(OverDelivery(), _Table(OverDelivery), "exceeding promises")
+    followup: FollowUp = param(FollowUp(), _Table(FollowUp), "after the purchase")
+    returns: Returns = param(Returns(), _Table(Returns), "returns policy")
     _raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ construction
@@ -1074,6 +1182,26 @@ def _check_references(scenario: Scenario, data: Mapping[str, Any], ctx: _Context
                     f"{where}.routes.{target}",
                     target,
                     "routes must point forward in the journey (no loops)",
+                )
+    od = scenario.overdelivery
+    if od.touchpoint and od.touchpoint not in names:
+        ctx.fail(
+            "overdelivery.touchpoint",
+            od.touchpoint,
+            f"not a touchpoint{_suggest(od.touchpoint, names)} (have: {', '.join(names)})",
+        )
+    elif od.touchpoint:
+        tp = scenario.touchpoint(od.touchpoint)
+        for dim, table, field_name in (
+            ("time", od.time, "share"),
+            ("cost", od.cost, "share"),
+            ("service", od.service, "share"),
+        ):
+            if getattr(table, field_name) > 0 and dim not in tp.dimensions():
+                ctx.fail(
+                    f"overdelivery.{dim}.share",
+                    getattr(table, field_name),
+                    f"{od.touchpoint!r} delivers no {dim}; exceed on a dimension it delivers",
                 )
     if scenario.complaints.resource and scenario.complaints.resource not in resources:
         ctx.fail(

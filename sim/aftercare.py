@@ -1,0 +1,105 @@
+"""What happens after a purchase is delivered: bonus, thanks, contacts, returns, remorse.
+
+Pure decisions (no SimPy): each draws its own uniform tied to the customer, the episode and
+the purpose, so changing one policy never reshuffles another's randomness.
+
+* **Surprise bonus** (``overdelivery.bonus``): a small delight at a cost.
+* **Thank-you** (``followup.thank_you``): a small lift.
+* **Marketing contacts** (``followup.contacts``): up to ``tolerated_contacts`` bring the next
+  purchase forward; each one beyond that annoys with probability ``stalked_share`` (seed
+  001: 23% of customers feel stalked when contacted too often).
+* **Returns** (``returns``): honest customers return ``rate`` of purchases; ``strict`` rules
+  (receipt required) refuse the ``no_receipt`` share of them — an honest customer treated
+  as a suspect loses ``refusal_penalty`` utility — while blocking fraud; ``lenient`` rules
+  refund everyone, fraud included (seed 000: rules built against the rare cheat punish the
+  honest majority).
+* **Buyer's remorse** (``followup.remorse_cancel``): a purchase may be cancelled within 24 h;
+  reassurance in that window prevents ``reassurance_effect`` of cancellations (seed 003).
+
+>>> from sim import examples
+>>> after = aftermath(examples.load("pizza"), key=7, episode=1)
+>>> after.utility, after.refunded
+(0.0, False)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.rng import AFTERCARE, EXCEED, SLOTS, uniform
+from sim.scenario import Scenario
+
+# Slots of the AFTERCARE purpose within an episode's block.
+_CANCEL, _RETURN, _RECEIPT, _FRAUD, _ANNOYED = range(5)
+_BONUS = 3  # slot of the EXCEED purpose (0–2 are expedite, discount, upgrade)
+
+
+@dataclass(frozen=True, slots=True)
+class Aftermath:
+    """Effects of what happened after delivery, for one purchase."""
+
+    utility: float  # added to the episode's utility (bonus, thanks, annoyance, refusal)
+    loss: float  # the part of it a recovery could give back (a refusal, an annoyance)
+    refunded: bool  # the bill is paid back (cancelled, or a return or fraud accepted)
+    cost: float  # currency spent: bonus, contacts, return handling
+    cancelled: bool = False
+    returned: bool = False
+    refused: bool = False
+    fraud: bool = False
+    annoyed: bool = False
+    contacts: int = 0  # contacts the customer did not mind (they bring the next purchase forward)
+
+
+def aftermath(scenario: Scenario, key: int, episode: int) -> Aftermath:
+    """Decide the after-purchase events of ``episode`` for the customer with ``key``."""
+    od, follow, returns = scenario.overdelivery, scenario.followup, scenario.returns
+    index = episode * SLOTS
+    utility = loss = cost = 0.0
+
+    if uniform(key, EXCEED, index + _BONUS) < od.bonus.probability:
+        utility += od.bonus.effect
+        cost += od.bonus.cost
+    contacts = follow.contacts + follow.thank_you + follow.reassurance
+    cost += contacts * follow.contact_cost
+    if follow.thank_you:
+        utility += follow.thank_you_effect
+    extra = max(0, follow.contacts - follow.tolerated_contacts)
+    annoyed = (
+        extra > 0
+        and uniform(key, AFTERCARE, index + _ANNOYED) < 1.0 - (1.0 - follow.stalked_share) ** extra
+    )
+    if annoyed:
+        utility -= follow.annoyance
+        loss += follow.annoyance
+
+    cancel = follow.remorse_cancel * (1.0 - follow.reassurance_effect * follow.reassurance)
+    cancelled = uniform(key, AFTERCARE, index + _CANCEL) < cancel
+    returned = refused = fraud = False
+    if not cancelled:
+        if uniform(key, AFTERCARE, index + _RETURN) < returns.rate:
+            has_receipt = uniform(key, AFTERCARE, index + _RECEIPT) >= returns.no_receipt
+            if returns.policy == "lenient" or has_receipt:
+                returned = True
+                cost += returns.handling_cost
+            else:
+                refused = True
+                utility -= returns.refusal_penalty
+                loss += returns.refusal_penalty
+        elif (
+            returns.policy == "lenient"
+            and uniform(key, AFTERCARE, index + _FRAUD) < returns.fraud_rate
+        ):
+            fraud = True  # strict rules block fraud: cheats rarely have receipts
+            cost += returns.handling_cost
+    return Aftermath(
+        utility=utility,
+        loss=loss,
+        refunded=cancelled or returned or fraud,
+        cost=cost,
+        cancelled=cancelled,
+        returned=returned,
+        refused=refused,
+        fraud=fraud,
+        annoyed=annoyed,
+        contacts=min(follow.contacts, follow.tolerated_contacts),
+    )
