@@ -1,0 +1,119 @@
+"""Every shipped scenario runs, and shows the answer to the question it exists to ask.
+
+Comparisons use common random numbers (the same customers under every policy) and paired
+95% CIs, so the assertions are about differences that are real, not seed noise.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import sim
+from sim import examples
+
+
+def significant(comparison, policy, kpi, sign):
+    """The paired difference policy − baseline has the given sign, with its CI excluding 0."""
+    d = comparison.differences.loc[(policy, kpi)]
+    return d["ci_low"] > 0 if sign > 0 else d["ci_high"] < 0
+
+
+@pytest.mark.parametrize("name", examples.names())
+def test_every_example_loads_and_runs_its_default_horizon(name):
+    scenario = examples.load(name)
+    assert scenario.description, "each scenario states its question"
+    text = examples.path_of(name).read_text(encoding="utf-8")
+    assert text.startswith("# "), "each file opens with a header comment stating its question"
+    result = sim.run(scenario, seed=1)
+    k = result.kpis
+    assert k["prospects"] == k["acquired"] + k["lost"]
+    assert k["acquired"] == k["active"] + k["churned"]
+    assert k["purchases"] > 0
+
+
+def test_names_lists_the_four_shipped_scenarios():
+    assert set(examples.names()) >= {"pizza", "airline", "ecommerce", "car_service"}
+
+
+def test_pizza_promise_60_beats_30_and_profit_peaks_in_between():
+    pizza = examples.load("pizza")
+    promise = "touchpoints.delivery.promise.time"
+    c = sim.compare(
+        pizza,
+        {"30 min": {}, "60 min": {promise: 60}, "90 min": {promise: 90}},
+        reps=3,
+        progress=False,
+    )
+    assert significant(c, "60 min", "satisfaction_mean", +1)
+    assert significant(c, "60 min", "churn_rate", -1)
+    assert significant(c, "60 min", "profit", +1)
+    # very conservative promises lose acquisition, so profit falls again beyond the peak
+    assert significant(c, "90 min", "acquired", -1)
+    profit = c.summary.xs("profit", level="kpi")["mean"]
+    assert profit["60 min"] > profit["90 min"]
+
+
+def test_airline_fast_generous_recovery_gives_the_recovery_paradox():
+    airline = examples.load("airline")
+    stingy = {
+        "resources[1].capacity": 1,
+        "recovery.compensation": 0,
+        "recovery.credit": 0,
+        "recovery.apology": 0.1,
+        "recovery.speed_scale": "30 min",
+    }
+    c = sim.compare(airline, {"fast, generous": {}, "slow, stingy": stingy}, reps=2, progress=False)
+    paradox = c.summary.xs("paradox_recoveries", level="kpi")["mean"]
+    recovered = c.summary.xs("recovered", level="kpi")["mean"]
+    assert paradox["fast, generous"] > 0.2 * recovered["fast, generous"]
+    assert paradox["slow, stingy"] == 0
+    assert significant(c, "slow, stingy", "satisfaction_mean", -1)
+    assert significant(c, "slow, stingy", "churn_rate", +1)
+
+
+def test_car_service_bill_under_estimate_lifts_trust_and_pick_one_beats_all_three():
+    garage = examples.load("car_service")
+    time_ = {"overdelivery.time.share": 1}
+    cost = {"overdelivery.cost.share": 1}
+    service = {"overdelivery.service.share": 1}
+    c = sim.compare(
+        garage,
+        {"as promised": {}, "cost only": cost, "all three": {**time_, **cost, **service}},
+        reps=3,
+        progress=False,
+    )
+    assert significant(c, "cost only", "trust_mean", +1)
+    assert significant(c, "cost only", "churn_rate", -1)
+    assert significant(c, "cost only", "profit", +1)
+    # Seed 003: pick one. All three delight more but cost more than they earn.
+    pick_one = sim.compare(
+        garage,
+        {"cost only": cost, "all three": {**time_, **cost, **service}},
+        reps=3,
+        progress=False,
+    )
+    assert significant(pick_one, "all three", "satisfaction_mean", +1)
+    assert significant(pick_one, "all three", "profit", -1)
+
+
+def test_ecommerce_strict_returns_punish_the_honest_majority_and_reassurance_cuts_cancels():
+    shop = examples.load("ecommerce")
+    c = sim.compare(
+        shop,
+        {
+            "lenient": {},
+            "strict": {"returns.policy": "strict"},
+            "reassure": {"followup.reassurance": True},
+        },
+        reps=2,
+        horizon="180 d",
+        progress=False,
+    )
+    s = c.summary["mean"]
+    # many more honest customers refused than cheats stopped (seed 000)
+    assert s[("strict", "refused_returns")] > 3 * s[("lenient", "fraud_refunds")]
+    assert significant(c, "strict", "nps", -1)
+    assert significant(c, "strict", "satisfaction_mean", -1)
+    # reassurance inside the 24 h window prevents about half of the cancellations
+    ratio = s[("reassure", "cancelled")] / s[("lenient", "cancelled")]
+    assert 0.4 < ratio < 0.6
