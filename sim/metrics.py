@@ -36,6 +36,18 @@ _DAILY = (
     "active",
     "trust_sum",
 )
+#: Running totals reported as they are (recovery outcomes and after-purchase events).
+_AFTER_PURCHASE = (
+    "proactive_recoveries",
+    "paradox_recoveries",
+    "cancelled",
+    "returns",
+    "refused_returns",
+    "fraud_refunds",
+    "annoyed",
+    "refunds",
+    "extra_costs",
+)
 #: Every KPI of a run, in report order (``Result.kpis`` has exactly these).
 KPI_NAMES = (
     "prospects",
@@ -62,15 +74,7 @@ KPI_NAMES = (
     "complaints",
     "recovered",
     "unresolved",
-    "proactive_recoveries",
-    "paradox_recoveries",
-    "cancelled",
-    "returns",
-    "refused_returns",
-    "fraud_refunds",
-    "annoyed",
-    "refunds",
-    "extra_costs",
+    *_AFTER_PURCHASE,
 )
 #: What can be attributed to the worst touchpoint × dimension of an episode.
 DRIVER_OUTCOMES = ("churn", "complaints", "wom_negative")
@@ -110,15 +114,7 @@ class Collector:
                 "compensation",
                 "unresolved",
                 "listeners",
-                "proactive_recoveries",
-                "paradox_recoveries",
-                "cancelled",
-                "returns",
-                "refused_returns",
-                "fraud_refunds",
-                "annoyed",
-                "refunds",
-                "extra_costs",
+                *_AFTER_PURCHASE,
             )
         }
         self.active = 0
@@ -342,15 +338,7 @@ class Collector:
                 "complaints": int(daily["complaints"].sum()),
                 "recovered": int(daily["recovered"].sum()),
                 "unresolved": int(t["unresolved"]),
-                "proactive_recoveries": int(t["proactive_recoveries"]),
-                "paradox_recoveries": int(t["paradox_recoveries"]),
-                "cancelled": int(t["cancelled"]),
-                "returns": int(t["returns"]),
-                "refused_returns": int(t["refused_returns"]),
-                "fraud_refunds": int(t["fraud_refunds"]),
-                "annoyed": int(t["annoyed"]),
-                "refunds": t["refunds"],
-                "extra_costs": t["extra_costs"],
+                **{name: t[name] for name in _AFTER_PURCHASE},
             },
             name=scenario.name,
         )

@@ -33,6 +33,7 @@ import pandas as pd
 
 from sim.experiment.stats import Interval, mean_ci
 from sim.experiment.sweep import sweep
+from sim.metrics import KPI_NAMES
 from sim.scenario import Scenario
 
 
@@ -119,6 +120,7 @@ def optimize(
         raise ValueError(f"lever: {levers!r} — optimise one or two levers at a time")
     if points < 2 or reps < 2:
         raise ValueError("points and reps must both be at least 2 (a CI needs two replications)")
+    _check_objective(objective)  # before anything runs
     common = dict(
         reps=reps,
         seed=seed,
@@ -132,7 +134,6 @@ def optimize(
     axes = [_axis(low, high, points, integer) for low, high, integer in ranges]
     grid = [dict(zip(levers, combo, strict=True)) for combo in itertools.product(*axes)]
     runs = sweep(scenario, {}, points=grid, **common)
-    _check_objective(runs, objective)
     if refine:
         finer = _refined(
             levers, axes, _best_point(runs, levers, objective, maximize), ranges, points
@@ -186,24 +187,9 @@ def _axis(low, high, points, integer) -> list:
     return [float(v) for v in values]
 
 
-def _check_objective(runs: pd.DataFrame, objective: str) -> None:
-    if objective not in runs.columns:
-        kpis = [
-            c
-            for c in runs.columns
-            if c
-            not in (
-                "point",
-                "replication",
-                "seed",
-                "stream",
-                "scenario",
-                "horizon_hours",
-                "error",
-                "wall_time",
-            )
-        ]
-        raise ValueError(f"objective: {objective!r} — use one of {', '.join(kpis)}")
+def _check_objective(objective: str) -> None:
+    if objective not in KPI_NAMES:
+        raise ValueError(f"objective: {objective!r} — use one of {', '.join(KPI_NAMES)}")
 
 
 def _best_point(runs, levers, objective, maximize) -> dict[str, Any]:

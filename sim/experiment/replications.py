@@ -119,32 +119,51 @@ def replicate(
     (``reps`` is then the first batch, ``max_reps`` the ceiling).
     """
     hours = _hours(scenario, horizon)
-    frames, executions = [], []
-    n, batch = 0, reps
     kpis = list(KPI_NAMES)
     targets = _check_targets(precision, kpis)  # before anything runs
-    while True:
-        specs = [RunSpec(scenario, seed, r, hours) for r in range(n, n + batch)]
-        execution = execute(
-            specs,
-            executor=executor,
-            workers=workers,
-            store=store,
-            cache=cache,
-            progress=progress,
-            description="replications",
-        )
-        executions.append(execution)
-        frames.append(execution.frame())
-        n += batch
-        wide = pd.concat(frames, ignore_index=True)
-        summary, intervals = _summary(wide, kpis)
-        if not targets or precise_enough(intervals, targets) or n >= max_reps:
-            break
-        batch = _next_batch(intervals, targets, n, max_reps)
+
+    def specs(first: int, count: int) -> list[RunSpec]:
+        return [RunSpec(scenario, seed, r, hours) for r in range(first, first + count)]
+
+    def widest(wide: pd.DataFrame) -> dict[str, Interval]:
+        return _summary(wide, list(targets))[1]
+
+    wide, executions = _run_until_precise(
+        specs,
+        widest,
+        targets,
+        reps,
+        max_reps,
+        "replications",
+        dict(executor=executor, workers=workers, store=store, cache=cache, progress=progress),
+    )
+    summary, _ = _summary(wide, kpis)
     runs = wide.melt(id_vars=["replication"], value_vars=kpis, var_name="kpi")
     manifest = _combined_manifest(executions, precision=dict(targets) or None)
     return Replications(runs=runs, summary=summary, manifest=manifest)
+
+
+def _run_until_precise(specs, widest, targets, reps, max_reps, description, options):
+    """Run replications in batches until every target half-width is met, or ``max_reps``.
+
+    ``specs(first, count)`` gives the runs of replications first … first + count − 1;
+    ``widest(frame)`` gives, per targeted KPI, the widest CI that must meet its target.
+    Returns the table of all runs and the executions (for the manifest).
+    """
+    frames, executions = [], []
+    n, batch = 0, reps
+    while True:
+        execution = execute(specs(n, batch), description=description, **options)
+        executions.append(execution)
+        frames.append(execution.frame())
+        n += batch
+        table = pd.concat(frames, ignore_index=True)
+        if not targets or n >= max_reps:
+            return table, executions
+        intervals = widest(table)
+        if precise_enough(intervals, targets):
+            return table, executions
+        batch = _next_batch(intervals, targets, n, max_reps)
 
 
 def _combined_manifest(executions: list[Execution], **extra) -> dict[str, Any]:
@@ -254,12 +273,11 @@ def compare(
     if baseline not in variants:
         raise ValueError(f"baseline {baseline!r} is not one of the policies: {', '.join(names)}")
     hours = _hours(scenario, horizon)
-    frames, executions = [], []
-    n, batch = 0, reps
     kpis = list(KPI_NAMES)
     targets = _check_targets(precision, kpis)  # before anything runs
-    while True:
-        specs = [
+
+    def specs(first: int, count: int) -> list[RunSpec]:
+        return [
             RunSpec(
                 variants[name],
                 seed,
@@ -269,40 +287,29 @@ def compare(
                 stream=0 if crn else index + 1,
             )
             for index, name in enumerate(names)
-            for r in range(n, n + batch)
+            for r in range(first, first + count)
         ]
-        execution = execute(
-            specs,
-            executor=executor,
-            workers=workers,
-            store=store,
-            cache=cache,
-            progress=progress,
-            description="policy runs",
-        )
-        executions.append(execution)
-        frames.append(execution.frame())
-        n += batch
-        runs = pd.concat(frames, ignore_index=True)
-        differences, diff_intervals = _paired(runs, names, baseline, kpis)
-        if (
-            not targets
-            or n >= max_reps
-            or all(
-                precise_enough({k: diff_intervals[(p, k)] for k in targets}, targets)
-                for p in names
-                if p != baseline
-            )
-        ):
-            break
-        widest = {
+
+    def widest(runs: pd.DataFrame) -> dict[str, Interval]:
+        """Per targeted KPI, the widest CI of a paired difference against the baseline."""
+        _, intervals = _paired(runs, names, baseline, list(targets))
+        return {
             k: max(
-                (diff_intervals[(p, k)] for p in names if p != baseline),
-                key=lambda ci: ci.half_width,
+                (intervals[(p, k)] for p in names if p != baseline), key=lambda ci: ci.half_width
             )
             for k in targets
         }
-        batch = _next_batch(widest, targets, n, max_reps)
+
+    runs, executions = _run_until_precise(
+        specs,
+        widest,
+        targets,
+        reps,
+        max_reps,
+        "policy runs",
+        dict(executor=executor, workers=workers, store=store, cache=cache, progress=progress),
+    )
+    differences, _ = _paired(runs, names, baseline, kpis)
     summary = _policy_summary(runs, names, kpis)
     manifest = _combined_manifest(
         executions, policies=names, baseline=baseline, crn=crn, precision=targets or None

@@ -65,6 +65,7 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
 from sim.experiment.sweep import sweep
+from sim.metrics import KPI_NAMES
 from sim.scenario import Scenario
 
 METHODS = ("morris", "sobol")
@@ -76,17 +77,6 @@ COLUMNS = {
 RANK_BY = {"sobol": "ST", "morris": "mu_star"}
 #: Morris grid levels, used for both sampling and analysis (they must agree).
 MORRIS_LEVELS = 4
-#: Sweep-table columns that describe a run rather than measure it.
-_NOT_KPIS = {
-    "point",
-    "replication",
-    "seed",
-    "stream",
-    "scenario",
-    "horizon_hours",
-    "error",
-    "wall_time",
-}
 
 
 def _check_method(method: str) -> None:
@@ -225,6 +215,9 @@ def sensitivity(
     outputs = [outputs] if isinstance(outputs, str) else list(outputs)
     if not outputs or not all(isinstance(o, str) for o in outputs):
         raise ValueError(f"outputs: {outputs!r} — give one or more KPI names, e.g. 'profit'")
+    unknown = [o for o in outputs if o not in KPI_NAMES]
+    if unknown:  # before anything runs
+        raise ValueError(f"outputs: {unknown!r} unknown — valid KPIs: {', '.join(KPI_NAMES)}")
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"n: {n!r} — must be a whole number ≥ 1")
     paths = list(ranges)
@@ -260,10 +253,6 @@ def sensitivity(
             f"{int(failed.sum())} of {len(table)} runs failed (first: {first}); sensitivity "
             "indices need every point — fix the cause or narrow the ranges"
         )
-    kpis = [c for c in table.columns if c not in _NOT_KPIS and c not in ranges]
-    unknown = [o for o in outputs if o not in kpis]
-    if unknown:
-        raise ValueError(f"outputs: {unknown!r} unknown — valid KPIs: {', '.join(kpis)}")
     frames = []
     for output in outputs:
         values = table[output].astype(float)
