@@ -55,7 +55,9 @@ def _run_parser() -> argparse.ArgumentParser:
         "--horizon", help="run length, e.g. 180d, '12 wk', 2000 (hours); default: the scenario's"
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("--out", metavar="DIR", help="also write the result tables as CSV to DIR")
+    parser.add_argument(
+        "--out", metavar="DIR", help="also write the result tables (CSV) and charts (PNG) to DIR"
+    )
     parser.add_argument(
         "--set",
         metavar="PATH=VALUE",
@@ -89,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         result = run(scenario, seed=args.seed, horizon=horizon)
         print(result.report())
         if args.out:
-            paths = result.save(args.out)
+            from sim.plot import save_report_charts  # matplotlib only when charts are wanted
+
+            paths = result.save(args.out) + save_report_charts(result, args.out)
             print(f"\nwrote {', '.join(str(p) for p in paths)}")
         return 0
     except (ScenarioError, ValueError, StoreError) as error:

@@ -1,0 +1,130 @@
+"""Charts: each returns a Figure with the expected axes and labels, and draws into given Axes."""
+
+from __future__ import annotations
+
+import itertools
+
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.figure import Figure
+
+import sim
+from sim import plot
+
+PROMISE = "touchpoints.delivery.promise.time"
+
+
+@pytest.fixture(scope="module")
+def result():
+    return sim.run(sim.examples.load("pizza"), seed=1, horizon="60 d")
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_gap_map_shows_every_touchpoint_and_the_kept_rate(result):
+    fig = plot.gap_map(result)
+    ax = fig.axes[0]
+    assert isinstance(fig, Figure)
+    assert ax.get_title() == "Where promises meet delivery"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["website", "order", "delivery"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["time", "cost", "service"]
+    texts = [t.get_text() for t in ax.texts]
+    assert any("kept" in text for text in texts)
+    assert len(fig.axes) == 2  # the map and its colour bar
+
+
+def test_satisfaction_distribution_has_eleven_bars_and_the_nps(result):
+    fig = plot.satisfaction_distribution(result)
+    ax = fig.axes[0]
+    assert len(ax.patches) == 11
+    assert ax.get_xlabel() == "likelihood to recommend (0–10)"
+    assert f"{result.kpis['nps']:+.0f}" in ax.get_title()
+    heights = sum(p.get_height() for p in ax.patches)
+    assert heights == (result.customers["episodes"] > 0).sum()
+
+
+def test_timeseries_has_a_panel_per_kpi(result):
+    fig = plot.kpi_timeseries(result)
+    assert len(fig.axes) == 4
+    assert fig.axes[-1].get_xlabel() == "day"
+    assert len(fig.axes[0].lines[0].get_xdata()) == len(result.daily)
+
+
+def test_retention_curves_start_at_one_and_never_rise(result):
+    fig = plot.retention_curves(result)
+    ax = fig.axes[0]
+    assert ax.lines
+    for line in ax.lines:
+        y = line.get_ydata()
+        assert y[0] <= 1.0 and all(a >= b for a, b in itertools.pairwise(y))
+
+
+def test_why_they_left_uses_the_drivers(result):
+    fig = plot.why_they_left(result)
+    ax = fig.axes[0]
+    assert ax.get_title() == "Why they left"
+    assert "delivery.time" in [t.get_text() for t in ax.get_yticklabels()]
+
+
+def test_policy_frontier_draws_a_band_per_kpi():
+    runs = sim.sweep(
+        sim.examples.load("pizza"),
+        {PROMISE: [30, 60]},
+        reps=2,
+        horizon="10 d",
+        workers=1,
+        progress=False,
+    )
+    fig = plot.policy_frontier(runs, PROMISE, kpis=("profit", "nps"))
+    assert len(fig.axes) == 2
+    assert fig.axes[1].get_ylabel() == "nps"
+    assert len(fig.axes[0].collections) == 1  # the CI band
+
+
+def test_tornado_from_sensitivity():
+    indices = sim.sensitivity(
+        sim.examples.load("pizza"),
+        {PROMISE: (20, 80), "market.prospects_per_day": (10, 40)},
+        outputs=["satisfaction_mean"],
+        method="morris",
+        n=2,
+        horizon="10 d",
+        workers=1,
+        progress=False,
+    )
+    fig = plot.tornado(indices)
+    ax = fig.axes[0]
+    assert ax.get_title() == "What drives satisfaction_mean"
+    assert {t.get_text() for t in ax.get_yticklabels()} == {PROMISE, "market.prospects_per_day"}
+
+
+def test_policy_cards_annotate_paired_differences():
+    comparison = sim.compare(
+        sim.examples.load("pizza"),
+        {"30": {}, "60": {PROMISE: 60}},
+        reps=2,
+        horizon="10 d",
+        workers=1,
+        progress=False,
+    )
+    fig = plot.policy_cards(comparison, kpis=("nps", "churn_rate"))
+    assert [ax.get_title() for ax in fig.axes] == ["nps", "churn_rate"]
+    assert any(t.get_text().startswith("Δ") for t in fig.axes[0].texts)
+
+
+def test_charts_draw_into_given_axes(result):
+    fig, (left, right) = plt.subplots(1, 2)
+    assert plot.gap_map(result, ax=left) is fig
+    assert plot.why_they_left(result, ax=right) is fig
+
+
+def test_cli_out_writes_the_main_charts(tmp_path):
+    from sim.cli import main
+
+    assert main(["--horizon", "5d", "--out", str(tmp_path)]) == 0
+    for name in ("gap_map", "satisfaction", "timeseries", "retention", "why_they_left"):
+        assert (tmp_path / f"{name}.png").stat().st_size > 1000
