@@ -181,11 +181,10 @@ def policy_frontier(
             else int(np.nanargmin(mean))
         )
         ax.axvline(x[best], color="grey", linestyle=":", linewidth=1)
-        ax.set_xlabel(
-            lever.rsplit(".", 2)[-2] + " " + lever.rsplit(".", 1)[-1] if "." in lever else lever
-        )
+        label = " ".join(lever.split(".")[-2:])  # "promise time" for ...promise.time
+        ax.set_xlabel(label)
         ax.set_ylabel(kpi)
-        ax.set_title(f"{kpi} against {lever.rsplit('.', 1)[-1]}")
+        ax.set_title(f"{kpi} against {label}")
     axes[0].legend(frameon=False, fontsize=8)
     return fig
 
