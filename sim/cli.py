@@ -96,7 +96,12 @@ def main(argv: list[str] | None = None) -> int:
             paths = result.save(args.out) + save_report_charts(result, args.out)
             print(f"\nwrote {', '.join(str(p) for p in paths)}")
         return 0
-    except (ScenarioError, ValueError, StoreError) as error:
+    except ScenarioError as error:
+        where = f"{error.source}: " if error.source else ""
+        for problem in error.problems:  # one line each, ready to grep or paste
+            print(f"error: {where}{problem}", file=sys.stderr)
+        return 2
+    except (ValueError, StoreError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -319,7 +324,8 @@ def _check(argv: list[str]) -> int:
         try:
             scenario = _scenario(name)
         except ScenarioError as error:
-            print(f"✗ {name}: {error}", file=sys.stderr)
+            for problem in error.problems:
+                print(f"✗ {name}: {problem}", file=sys.stderr)
             status = 2
         else:
             journey = " → ".join(tp.name for tp in scenario.touchpoints)

@@ -119,6 +119,8 @@ class Collector:
         }
         self.active = 0
         self.trust_sum = 0.0
+        # per resource: requests served, hours waited for a server, server-hours worked
+        self.resource_use: dict[str, list[float]] = {}
 
     def _day(self, now: float) -> int:
         return min(int(now // 24.0), self.days - 1)
@@ -169,6 +171,49 @@ class Collector:
 
     def unresolved(self, now: float) -> None:
         self.totals["unresolved"] += 1
+
+    def served(self, resource: str, now: float, waited: float, work: float, horizon: float) -> None:
+        """A request got a server after ``waited`` hours and will work ``work`` hours (only
+        the part before the horizon counts as busy time)."""
+        use = self.resource_use.setdefault(resource, [0.0, 0.0, 0.0])
+        use[0] += 1
+        use[1] += waited
+        use[2] += min(work, max(horizon - now, 0.0))
+
+    def resource_table(self, model: Model) -> pd.DataFrame:
+        """Per resource: capacity, requests served, utilisation, mean wait, queue at the end.
+
+        Busy time counts each job's full work when it starts, so utilisation can exceed the
+        true value by at most the work still in progress at the horizon.
+        """
+        rows = []
+        for spec in model.scenario.resources:
+            served, waited, busy = self.resource_use.get(spec.name, (0.0, 0.0, 0.0))
+            queue = len(model.resources[spec.name].queue)
+            rows.append(
+                {
+                    "resource": spec.name,
+                    "capacity": spec.capacity,
+                    "served": int(served),
+                    "utilisation": min(1.0, busy / (spec.capacity * model.horizon)),
+                    "mean_wait": waited / served if served else float("nan"),
+                    "queue_at_end": queue,
+                    "overloaded": queue > 5 * spec.capacity
+                    and busy >= 0.95 * spec.capacity * model.horizon,
+                }
+            )
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "resource",
+                "capacity",
+                "served",
+                "utilisation",
+                "mean_wait",
+                "queue_at_end",
+                "overloaded",
+            ],
+        )
 
     def talk(self, now: float, valence: float, listeners: int, worst_cell: int) -> None:
         day = self._day(now)
@@ -229,6 +274,7 @@ class Collector:
         touchpoints = self.touchpoint_table()
         kpis = self.kpis(model, customers, daily)
         drivers = self.driver_table()
+        resources = self.resource_table(model)
         return Result(
             scenario=scenario,
             seed=model.seed,
@@ -239,6 +285,7 @@ class Collector:
             customers=customers,
             driver_counts=drivers,
             wall_time=wall_time,
+            resources=resources,
         )
 
     def daily_table(self) -> pd.DataFrame:

@@ -492,6 +492,9 @@ class Model:
                 with request:
                     yield request
                     queueing += env.now - asked
+                    self.metrics.served(
+                        stage.resource, env.now, env.now - asked, work, self.horizon
+                    )
                     yield env.timeout(work)
             if fast:
                 visit.cost += od.time.cost
@@ -535,6 +538,9 @@ class Model:
             outcome = yield request | self.env.timeout(complaints.patience)
             if request not in outcome:
                 return None
+            self.metrics.served(
+                complaints.resource, self.env.now, self.env.now - started, handling, self.horizon
+            )
             yield self.env.timeout(handling)
         return self.env.now - started
 

@@ -27,6 +27,8 @@ class Result:
       waited (queueing part of delivered time), gap (positive = better than expected, in the
       dimension's unit), kept rate and the market norm;
     * ``customers`` — one row per acquired customer;
+    * ``resources`` — per capacity-limited resource: requests served, utilisation, mean wait
+      (hours) and the queue at the end; ``overloaded`` flags a queue that keeps growing;
     * :meth:`drivers` — churn, complaints and negative word of mouth attributed to the
       touchpoint × dimension that hurt most in the triggering episode;
     * :meth:`report` — the text the CLI prints.
@@ -46,6 +48,7 @@ class Result:
     customers: pd.DataFrame
     driver_counts: pd.DataFrame = field(repr=False)
     wall_time: float = 0.0
+    resources: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def drivers(self) -> pd.DataFrame:
         """Why they left: outcomes by the touchpoint × dimension that hurt most.
@@ -142,6 +145,9 @@ class Result:
             "",
             "WHY CUSTOMERS LEFT (the touchpoint × dimension that hurt most in their last episode)",
             self._driver_lines(),
+            "",
+            "CAPACITY",
+            self._capacity_lines(),
         ]
         return "\n".join(line for line in lines if line is not None)
 
@@ -173,6 +179,22 @@ class Result:
                 f"{self._level(row.dimension, row.expected):>11}"
                 f"{self._level(row.dimension, row.delivered):>11}{gap:>11}{kept:>7}"
             )
+        return "\n".join(rows)
+
+    def _capacity_lines(self) -> str:
+        table = self.resources
+        if table.empty:
+            return "  no capacity-limited resources"
+        rows = [f"  {'resource':<16}{'servers':>8}{'busy':>7}{'mean wait':>12}{'queue at end':>14}"]
+        for row in table.itertuples():
+            wait = "—" if pd.isna(row.mean_wait) else format_duration(row.mean_wait)
+            line = (
+                f"  {row.resource:<16}{row.capacity:>8}{row.utilisation:>7.0%}{wait:>12}"
+                f"{row.queue_at_end:>14,}"
+            )
+            if row.overloaded:
+                line += "   OVERLOADED: the queue keeps growing — add capacity or promise less"
+            rows.append(line)
         return "\n".join(rows)
 
     def _driver_lines(self) -> str:

@@ -53,6 +53,7 @@ class ScenarioError(ValueError):
 
     def __init__(self, problems: list[str], source: str = "") -> None:
         self.problems = problems
+        self.source = source
         where = f" in {source}" if source else ""
         lines = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"{len(problems)} problem(s){where}:\n{lines}")
