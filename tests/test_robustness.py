@@ -39,6 +39,7 @@ def check_invariants(result: sim.Result) -> None:
     assert (k[COUNTS] >= 0).all()
     assert k["recovered"] + k["unresolved"] <= k["complaints"] + k["proactive_recoveries"]
     assert result.daily["revenue"].sum() == k["revenue"]
+    assert abs(result.customers["revenue"].sum() - k["revenue"]) <= 1e-6 * max(1.0, k["revenue"])
     if k["purchases"]:
         assert -1 <= k["satisfaction_mean"] <= 1
         assert 0 <= k["promise_kept_rate"] <= 1 or pd.isna(k["promise_kept_rate"])
