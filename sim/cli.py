@@ -39,24 +39,18 @@ def _scenario(name_or_path: str) -> Scenario:
     return examples.load(name_or_path)
 
 
-def _run_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="promise-gap",
-        description="Simulate promises vs delivery and print a report. "
-        "Other commands: 'check FILE' validates a scenario, 'list' shows the shipped ones.",
-    )
+def _parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """A parser with what every command shares: scenario, --seed, --horizon, --set."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument(
         "scenario",
         nargs="?",
         default=DEFAULT_SCENARIO,
         help=f"shipped scenario name or path to a .toml file (default: {DEFAULT_SCENARIO})",
     )
-    parser.add_argument(
-        "--horizon", help="run length, e.g. 180d, '12 wk', 2000 (hours); default: the scenario's"
-    )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument(
-        "--out", metavar="DIR", help="also write the result tables (CSV) and charts (PNG) to DIR"
+        "--horizon", help="run length, e.g. 180d, '12 wk', 2000 (hours); default: the scenario's"
     )
     parser.add_argument(
         "--set",
@@ -65,6 +59,19 @@ def _run_parser() -> argparse.ArgumentParser:
         default=[],
         help="override a scenario field by its dotted path, e.g. "
         "touchpoints.delivery.promise.time=60 or 'market.prospects_per_day=40'; repeatable",
+    )
+    return parser
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    parser = _parser(
+        "promise-gap",
+        "Simulate promises vs delivery and print a report. Other commands: 'check FILE' "
+        "validates a scenario, 'list' shows the shipped ones, 'sweep' and 'compare' run "
+        "experiments (see 'promise-gap sweep --help').",
+    )
+    parser.add_argument(
+        "--out", metavar="DIR", help="also write the result tables (CSV) and charts (PNG) to DIR"
     )
     return parser
 
@@ -145,26 +152,11 @@ def _overrides(assignments: list[str]) -> dict[str, object]:
 
 
 def _experiment_parser(prog: str, description: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=f"promise-gap {prog}", description=description)
-    parser.add_argument(
-        "scenario",
-        nargs="?",
-        default=DEFAULT_SCENARIO,
-        help=f"shipped scenario name or .toml path (default: {DEFAULT_SCENARIO})",
-    )
+    parser = _parser(f"promise-gap {prog}", description)
     parser.add_argument("--reps", type=int, default=10, help="replications (default 10)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("--horizon", help="run length, e.g. 90d (default: the scenario's)")
     parser.add_argument("--workers", type=int, help="processes (default: all cores)")
     parser.add_argument(
         "--store", metavar="FILE", help="SQLite file keeping every finished run; re-run to resume"
-    )
-    parser.add_argument(
-        "--set",
-        metavar="PATH=VALUE",
-        action="append",
-        default=[],
-        help="override a field for every run; repeatable",
     )
     parser.add_argument(
         "--kpis",
