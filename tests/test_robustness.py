@@ -162,34 +162,22 @@ def test_a_store_shared_by_two_scenarios_never_mixes_their_runs(tmp_path):
     reused nor touched."""
     store = tmp_path / "shared.sqlite"
     pizza = examples.load("pizza")
-    first = sim.sweep(
-        pizza,
-        {"touchpoints.delivery.promise.time": [30]},
-        reps=2,
-        horizon="3 d",
-        workers=1,
-        progress=False,
-        store=store,
-    )
-    other = sim.sweep(
-        pizza.replace({"market.prospects_per_day": 31}),
-        {"touchpoints.delivery.promise.time": [30]},
-        reps=2,
-        horizon="3 d",
-        workers=1,
-        progress=False,
-        store=store,
-    )
+
+    def sweep_into_store(scenario):
+        return sim.sweep(
+            scenario,
+            {"touchpoints.delivery.promise.time": [30]},
+            reps=2,
+            horizon="3 d",
+            workers=1,
+            progress=False,
+            store=store,
+        )
+
+    first = sweep_into_store(pizza)
+    other = sweep_into_store(pizza.replace({"market.prospects_per_day": 31}))
     assert other.attrs["manifest"]["from_store"] == 0
-    again = sim.sweep(
-        pizza,
-        {"touchpoints.delivery.promise.time": [30]},
-        reps=2,
-        horizon="3 d",
-        workers=1,
-        progress=False,
-        store=store,
-    )
+    again = sweep_into_store(pizza)
     assert again.attrs["manifest"]["from_store"] == 2
     assert again["profit"].tolist() == first["profit"].tolist()
     assert len(sim.experiment.RunStore(store)) == 4
