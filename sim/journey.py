@@ -45,6 +45,7 @@ class JourneyPlan:
             self.cells_of.append(ids)
         self.direction = np.array([DIRECTION[d] for _, d in self.cells])
         self.is_cost = np.array([d == "cost" for _, d in self.cells], dtype=bool)
+        self.is_time = np.array([d == "time" for _, d in self.cells], dtype=bool)
         self.jnd = np.array(jnd, dtype=float)
         self.norm = np.array(norm, dtype=float)
         self.weight = np.array(weight, dtype=float)

@@ -286,6 +286,7 @@ class Collector:
             driver_counts=drivers,
             wall_time=wall_time,
             resources=resources,
+            episodes=episode_table(model.episode_log),
         )
 
     def daily_table(self) -> pd.DataFrame:
@@ -391,6 +392,29 @@ class Collector:
         )
         assert tuple(kpis.index) == KPI_NAMES, "KPI_NAMES must list every KPI in order"
         return kpis
+
+
+EPISODE_COLUMNS = (
+    "customer",  # id, as in the customers table
+    "episode",  # 1, 2, ... for that customer
+    "start_day",  # when the journey began, days since the start
+    "end_day",  # when it ended, after any complaint handling
+    "satisfaction",  # episode satisfaction before recovery, −1 … +1
+    "reported",  # what a survey records (the recovery paradox may lift it)
+    "loyalty",  # what drove attitude, talk and churn
+    "promises_kept",
+    "promises_broken",
+    "late",  # a time promise was broken
+    "complained",
+    "churned",  # this was the customer's last purchase
+)
+
+
+def episode_table(log: list[tuple] | None) -> pd.DataFrame | None:
+    """One row per purchase episode (``run(..., episodes=True)``), or None if not recorded."""
+    if log is None:
+        return None
+    return pd.DataFrame.from_records(log, columns=list(EPISODE_COLUMNS))
 
 
 def customer_table(customers: list[Customer], perception) -> pd.DataFrame:

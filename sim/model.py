@@ -176,7 +176,11 @@ class Model:
     """
 
     def __init__(
-        self, scenario: Scenario, seed: int = 1, horizon: float | str | None = None
+        self,
+        scenario: Scenario,
+        seed: int = 1,
+        horizon: float | str | None = None,
+        episodes: bool = False,
     ) -> None:
         self.scenario = scenario
         self.seed = seed
@@ -217,6 +221,8 @@ class Model:
         self.referral_delay = Exponential(scenario.wom.delay)
         self.metrics = Collector(self.plan, self.horizon)
         self.customers: list[Customer] = []
+        # one tuple per purchase episode when asked for (memory grows with episodes)
+        self.episode_log: list[tuple] | None = [] if episodes else None
         self.prospects = 0  # everyone who has made a buy/not-buy decision
         self._paid = 0
 
@@ -323,6 +329,7 @@ class Model:
         """Buy, feel, maybe complain, maybe talk, then leave or come back later."""
         retention = self.scenario.retention
         while True:
+            started, complaints_before = self.env.now, c.complaints
             promised = self.promises()
             visit = yield from self.journey(c)
             c.episodes += 1
@@ -345,7 +352,10 @@ class Model:
             self._account(c, visit, score, feeling, after)  # basket: attitude before
             self._update_beliefs(c, visit.cells, visit.delivered, score, feeling)
             self.talk(c, feeling.loyalty, score.worst_cell, feeling.unheard)
-            if self.leaves(c, feeling):
+            churns = self.leaves(c, feeling)
+            if self.episode_log is not None:
+                self._log_episode(c, started, complaints_before, visit, score, feeling, churns)
+            if churns:
                 c.churned_at = self.env.now
                 self.metrics.churned(c, score.worst_cell)
                 return
@@ -358,6 +368,35 @@ class Model:
             yield self.env.timeout(
                 -float(mean_gap) * math.log(uniform(c.key, REPURCHASE, c.episodes))
             )
+
+    def _log_episode(
+        self,
+        c: Customer,
+        started: float,
+        complaints_before: int,
+        visit: Visit,
+        score: EpisodeScore,
+        feeling: Feeling,
+        churns: bool,
+    ) -> None:
+        """Append one row of :data:`sim.metrics.EPISODE_COLUMNS`."""
+        late = self.plan.is_time[visit.cells] & score.has_promise & ~score.kept
+        self.episode_log.append(
+            (
+                c.id,
+                c.episodes,
+                started / 24.0,
+                self.env.now / 24.0,
+                score.satisfaction,
+                feeling.reported,
+                feeling.loyalty,
+                score.promises_kept,
+                score.promises_broken,
+                bool(late.any()),
+                c.complaints > complaints_before,
+                churns,
+            )
+        )
 
     def _with_aftermath(self, score: EpisodeScore, after: Aftermath) -> EpisodeScore:
         """The episode's score including bonus, thanks, annoyance and a refused return."""
@@ -635,15 +674,22 @@ def _horizon(horizon: float | str) -> float:
     return hours
 
 
-def run(scenario: Scenario, seed: int = 1, horizon: float | str | None = None) -> Result:
+def run(
+    scenario: Scenario,
+    seed: int = 1,
+    horizon: float | str | None = None,
+    episodes: bool = False,
+) -> Result:
     """Simulate ``scenario`` once and return a :class:`~sim.result.Result`.
 
     ``seed`` (int) fixes every random number: same scenario + seed = identical numbers, in
     any process. ``horizon`` is hours or a string like ``"180 d"`` (default: the scenario's).
+    ``episodes=True`` also keeps one row per purchase episode in ``Result.episodes`` (for
+    validation and survey-style questions; memory then grows with purchases, not customers).
 
     >>> from sim import examples
     >>> r = run(examples.load("pizza"), seed=3, horizon="20 d")
     >>> bool(r.kpis["prospects"] == r.kpis["acquired"] + r.kpis["lost"])
     True
     """
-    return Model(scenario, seed=seed, horizon=horizon).run()
+    return Model(scenario, seed=seed, horizon=horizon, episodes=episodes).run()

@@ -27,6 +27,9 @@ class Result:
       waited (queueing part of delivered time), gap (positive = better than expected, in the
       dimension's unit), kept rate and the market norm;
     * ``customers`` — one row per acquired customer;
+    * ``episodes`` — one row per purchase episode, only with ``run(..., episodes=True)``
+      (else None): customer, episode, start_day, end_day, satisfaction, reported, loyalty,
+      promises_kept, promises_broken, late, complained, churned;
     * ``resources`` — per capacity-limited resource: requests served, utilisation, mean wait
       (hours) and the queue at the end; ``overloaded`` flags a queue that keeps growing;
     * :meth:`drivers` — churn, complaints and negative word of mouth attributed to the
@@ -49,6 +52,7 @@ class Result:
     driver_counts: pd.DataFrame = field(repr=False)
     wall_time: float = 0.0
     resources: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    episodes: pd.DataFrame | None = field(default=None, repr=False)
 
     def drivers(self) -> pd.DataFrame:
         """Why they left: outcomes by the touchpoint × dimension that hurt most.
@@ -69,7 +73,8 @@ class Result:
         ).reset_index(drop=True)
 
     def save(self, directory: str | Path) -> list[Path]:
-        """Write kpis, daily, touchpoints, customers and drivers as CSV files; return paths."""
+        """Write kpis, daily, touchpoints, customers and drivers (and episodes, if recorded)
+        as CSV files; return the paths."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         tables = {
@@ -79,6 +84,8 @@ class Result:
             "customers": self.customers,
             "drivers": self.drivers(),
         }
+        if self.episodes is not None:
+            tables["episodes"] = self.episodes
         paths = []
         for name, table in tables.items():
             path = directory / f"{name}.csv"

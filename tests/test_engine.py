@@ -204,3 +204,27 @@ def test_a_bolder_promise_than_the_rival_wins_more_prospects(pizza):
 
     assert paid_customers(20) >= paid_customers(30) >= paid_customers(60) > paid_customers(90)
     assert paid_customers(20) > paid_customers(90) + 20
+
+
+def test_episode_log_matches_the_run_it_records():
+    """run(..., episodes=True) adds one row per purchase and changes no number."""
+    pizza = examples.load("pizza")
+    logged = sim.run(pizza, seed=4, horizon="30 d", episodes=True)
+    plain = sim.run(pizza, seed=4, horizon="30 d")
+    assert plain.episodes is None
+    pd.testing.assert_series_equal(
+        logged.kpis.drop("wall_time", errors="ignore"),
+        plain.kpis.drop("wall_time", errors="ignore"),
+    )
+    episodes = logged.episodes
+    assert len(episodes) == logged.kpis["purchases"]
+    last = episodes.groupby("customer").last()
+    customers = logged.customers.set_index("id")
+    # an episode still waiting on a complaint at the horizon is counted but not yet logged
+    assert (last["episode"] <= customers.loc[last.index, "episodes"]).all()
+    assert (last["churned"] == ~customers.loc[last.index, "active"]).all()
+    churned = last[last["churned"]]
+    assert (churned["episode"] == customers.loc[churned.index, "episodes"]).all()
+    waiting = logged.customers["episodes"].sum() - len(episodes)  # on a complaint, at the end
+    assert 0 <= logged.kpis["complaints"] - episodes["complained"].sum() <= waiting
+    assert (episodes["end_day"] >= episodes["start_day"]).all()

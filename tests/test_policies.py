@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pytest
-from stations import single_station
+from sim.validation.stations import single_station
 
 import sim
 from sim.distributions import Exponential

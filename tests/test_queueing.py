@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pytest
-from stations import single_station
+from sim.validation.stations import single_station
 
 import sim
 from sim.queueing import erlang_c, mmc_mean_wait

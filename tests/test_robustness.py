@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from stations import single_station
+from sim.validation.stations import single_station
 
 import sim
 from sim import examples

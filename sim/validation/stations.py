@@ -1,4 +1,9 @@
-"""A scenario reduced to one queueing station, for checks against queueing theory."""
+"""A scenario reduced to one queueing station, for checks against queueing theory.
+
+>>> s = single_station(arrival_rate=0.8, servers=2)
+>>> s.resources[0].capacity
+2
+"""
 
 from __future__ import annotations
 

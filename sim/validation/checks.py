@@ -1,0 +1,175 @@
+"""One validation check: a simulated figure against a known answer, with a stated tolerance.
+
+Every area of :mod:`sim.validation` returns a list of :class:`Check`; the test suite asserts
+``check.passed`` and ``python -m sim.validation`` renders them into ``docs/validation.md``.
+
+>>> check = Check.within(
+...     area="queueing", name="M/M/1 ρ=0.8 mean wait", target=4.0, simulated=4.02,
+...     half_width=0.05, tolerance=0.08, unit="h", source="Kleinrock 1975")
+>>> check.passed, check.row()[:3]
+(True, ['M/M/1 ρ=0.8 mean wait', '4 h', '4.02 ± 0.05 h'])
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+
+@dataclass(frozen=True)
+class Check:
+    """A target, what the simulation gave (± the 95% CI half-width), and the verdict.
+
+    ``tolerance`` is the text shown in the table ("±0.005", "≥ 2", "[−0.8, −0.2] pp");
+    ``passed`` is decided by the constructor that built the check, never by the renderer.
+    """
+
+    area: str
+    name: str
+    target: str
+    simulated: str
+    tolerance: str
+    passed: bool
+    source: str = ""
+    note: str = ""
+
+    @classmethod
+    def within(
+        cls,
+        *,
+        area: str,
+        name: str,
+        target: float,
+        simulated: float,
+        tolerance: float,
+        half_width: float | None = None,
+        unit: str = "",
+        source: str = "",
+        note: str = "",
+        digits: int = 4,
+    ) -> Check:
+        """Pass when |simulated − target| ≤ tolerance (absolute, in the figure's unit)."""
+        return cls(
+            area=area,
+            name=name,
+            target=_fmt(target, digits, unit),
+            simulated=_fmt(simulated, digits, unit, half_width),
+            tolerance=f"±{_fmt(tolerance, digits, unit)}",
+            passed=bool(abs(simulated - target) <= tolerance),
+            source=source,
+            note=note,
+        )
+
+    @classmethod
+    def at_least(
+        cls,
+        *,
+        area: str,
+        name: str,
+        bound: float,
+        simulated: float,
+        half_width: float | None = None,
+        unit: str = "",
+        source: str = "",
+        note: str = "",
+        digits: int = 4,
+    ) -> Check:
+        """Pass when simulated ≥ bound."""
+        return cls(
+            area=area,
+            name=name,
+            target=f"≥ {_fmt(bound, digits, unit)}",
+            simulated=_fmt(simulated, digits, unit, half_width),
+            tolerance="one-sided",
+            passed=bool(simulated >= bound),
+            source=source,
+            note=note,
+        )
+
+    @classmethod
+    def at_most(
+        cls,
+        *,
+        area: str,
+        name: str,
+        bound: float,
+        simulated: float,
+        half_width: float | None = None,
+        unit: str = "",
+        source: str = "",
+        note: str = "",
+        digits: int = 4,
+    ) -> Check:
+        """Pass when simulated ≤ bound."""
+        return cls(
+            area=area,
+            name=name,
+            target=f"≤ {_fmt(bound, digits, unit)}",
+            simulated=_fmt(simulated, digits, unit, half_width),
+            tolerance="one-sided",
+            passed=bool(simulated <= bound),
+            source=source,
+            note=note,
+        )
+
+    @classmethod
+    def in_range(
+        cls,
+        *,
+        area: str,
+        name: str,
+        low: float,
+        high: float,
+        simulated: float,
+        half_width: float | None = None,
+        unit: str = "",
+        source: str = "",
+        note: str = "",
+        digits: int = 4,
+    ) -> Check:
+        """Pass when low ≤ simulated ≤ high."""
+        return cls(
+            area=area,
+            name=name,
+            target=f"[{_fmt(low, digits)}, {_fmt(high, digits)}]{' ' + unit if unit else ''}",
+            simulated=_fmt(simulated, digits, unit, half_width),
+            tolerance="range",
+            passed=bool(low <= simulated <= high),
+            source=source,
+            note=note,
+        )
+
+    def row(self) -> list[str]:
+        """Cells of the markdown table: check, target, simulated ± CI, tolerance, pass."""
+        return [
+            self.name,
+            self.target,
+            self.simulated,
+            self.tolerance,
+            "✅" if self.passed else "❌",
+        ]
+
+
+def mean_ci(samples, confidence: float = 0.95) -> tuple[float, float]:
+    """Mean and Student-t half-width of its ``confidence`` interval (replications as samples).
+
+    >>> mean, half = mean_ci([1.0, 2.0, 3.0])
+    >>> round(mean, 3), round(half, 3)
+    (2.0, 2.484)
+    """
+    values = np.asarray(samples, dtype=float)
+    mean = float(values.mean())
+    if values.size < 2:
+        return mean, math.nan
+    sem = float(values.std(ddof=1)) / math.sqrt(values.size)
+    return mean, float(stats.t.ppf(0.5 + confidence / 2.0, values.size - 1)) * sem
+
+
+def _fmt(value: float, digits: int, unit: str = "", half_width: float | None = None) -> str:
+    text = f"{value:.{digits}g}".replace("-", "−")
+    if half_width is not None and not math.isnan(half_width):
+        text += f" ± {half_width:.2g}"
+    return f"{text} {unit}".rstrip() if unit else text
