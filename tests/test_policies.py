@@ -11,11 +11,11 @@ import math
 
 import numpy as np
 import pytest
-from sim.validation.stations import single_station
 
 import sim
 from sim.distributions import Exponential
 from sim.policies import BufferPromise, FixedPromise, QuantilePromise
+from sim.validation.stations import single_station
 
 ARRIVALS_PER_HOUR = 0.5
 

@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 import pytest
-from sim.validation.stations import single_station
 
 import sim
 from sim.distributions import Exponential
 from sim.policies import DynamicPromise, MatchCompetitor, QuoteContext
+from sim.validation.stations import single_station
 
 PROMISE = "touchpoints.delivery.promise.time"
 

@@ -17,11 +17,11 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pytest
-from sim.validation.stations import single_station
 
 import sim
 from sim.queueing import erlang_c, mmc_mean_wait
 from sim.rng import ARRIVAL, SERVICE, SLOTS, Streams, uniform
+from sim.validation.stations import single_station
 
 REPLICATIONS = 16
 HORIZON_HOURS = 50_000.0

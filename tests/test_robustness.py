@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sim.validation.stations import single_station
 
 import sim
 from sim import examples
+from sim.validation.stations import single_station
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNTS = [
