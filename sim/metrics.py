@@ -405,7 +405,10 @@ EPISODE_COLUMNS = (
     "promises_kept",
     "promises_broken",
     "late",  # a time promise was broken
+    "waited",  # hours spent queueing in this episode (all touchpoints)
     "complained",
+    "talked",  # told someone about it (positive if loyalty ≥ 0, else negative)
+    "told",  # people reached
     "churned",  # this was the customer's last purchase
 )
 

@@ -351,10 +351,12 @@ class Model:
             feeling = yield from self.voice(c, score)
             self._account(c, visit, score, feeling, after)  # basket: attitude before
             self._update_beliefs(c, visit.cells, visit.delivered, score, feeling)
-            self.talk(c, feeling.loyalty, score.worst_cell, feeling.unheard)
+            told = self.talk(c, feeling.loyalty, score.worst_cell, feeling.unheard)
             churns = self.leaves(c, feeling)
             if self.episode_log is not None:
-                self._log_episode(c, started, complaints_before, visit, score, feeling, churns)
+                self._log_episode(
+                    c, started, complaints_before, visit, score, feeling, told, churns
+                )
             if churns:
                 c.churned_at = self.env.now
                 self.metrics.churned(c, score.worst_cell)
@@ -377,6 +379,7 @@ class Model:
         visit: Visit,
         score: EpisodeScore,
         feeling: Feeling,
+        told: int | None,
         churns: bool,
     ) -> None:
         """Append one row of :data:`sim.metrics.EPISODE_COLUMNS`."""
@@ -393,7 +396,10 @@ class Model:
                 score.promises_kept,
                 score.promises_broken,
                 bool(late.any()),
+                float(np.sum(visit.waited)),
                 c.complaints > complaints_before,
+                told is not None,
+                told or 0,
                 churns,
             )
         )
@@ -583,8 +589,10 @@ class Model:
             yield self.env.timeout(handling)
         return self.env.now - started
 
-    def talk(self, c: Customer, satisfaction: float, worst_cell: int, unheard: bool) -> None:
-        """Word of mouth: maybe tell Poisson(reach) people, who may come to shop."""
+    def talk(self, c: Customer, satisfaction: float, worst_cell: int, unheard: bool) -> int | None:
+        """Word of mouth: maybe tell Poisson(reach) people, who may come to shop.
+
+        Returns how many were told, or None if the customer kept quiet."""
         w = self.scenario.wom
         probability = float(
             behaviour.wom_probability(
@@ -600,7 +608,7 @@ class Model:
             probability = min(1.0, probability * self.scenario.complaints.unvoiced_multiplier)
         index = c.episodes * SLOTS
         if uniform(c.key, TALK, index) >= probability:
-            return
+            return None
         valence = 1.0 if satisfaction >= 0 else -1.0  # "it was fine" counts as praise
         listeners = poisson_inverse(w.reach, uniform(c.key, TALK, index + 1))
         self.metrics.talk(self.env.now, valence, listeners, worst_cell)
@@ -608,6 +616,7 @@ class Model:
             key = derive_key(c.key, REFERRAL, index + listener)
             # a copy: the listener hears what the friend knows now, not what they learn later
             self.env.process(self.referral(key, valence, c.prior.copy()))
+        return listeners
 
     # ------------------------------------------------------------------ bookkeeping
     def _update_beliefs(self, c: Customer, cells, delivered, score, feeling: Feeling) -> None:

@@ -29,7 +29,8 @@ class Result:
     * ``customers`` — one row per acquired customer;
     * ``episodes`` — one row per purchase episode, only with ``run(..., episodes=True)``
       (else None): customer, episode, start_day, end_day, satisfaction, reported, loyalty,
-      promises_kept, promises_broken, late, complained, churned;
+      promises_kept, promises_broken, late, waited (hours), complained, talked, told,
+      churned;
     * ``resources`` — per capacity-limited resource: requests served, utilisation, mean wait
       (hours) and the queue at the end; ``overloaded`` flags a queue that keeps growing;
     * :meth:`drivers` — churn, complaints and negative word of mouth attributed to the

@@ -228,3 +228,14 @@ def test_episode_log_matches_the_run_it_records():
     waiting = logged.customers["episodes"].sum() - len(episodes)  # on a complaint, at the end
     assert 0 <= logged.kpis["complaints"] - episodes["complained"].sum() <= waiting
     assert (episodes["end_day"] >= episodes["start_day"]).all()
+
+
+def test_episode_log_counts_the_talk_and_the_queueing():
+    logged = sim.run(examples.load("pizza"), seed=2, horizon="30 d", episodes=True)
+    episodes = logged.episodes
+    talks = logged.kpis["wom_positive"] + logged.kpis["wom_negative"]
+    assert episodes["talked"].sum() == talks
+    assert (episodes.loc[~episodes["talked"], "told"] == 0).all()
+    sojourn_hours = (episodes["end_day"] - episodes["start_day"]) * 24.0
+    assert (episodes["waited"] <= sojourn_hours + 1e-9).all()
+    assert episodes["waited"].max() > 0
