@@ -13,11 +13,11 @@ episode visited.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim import behaviour
 from sim.scenario import DIRECTION, Scenario, Touchpoint
 
 
@@ -44,14 +44,27 @@ class JourneyPlan:
                 competitor.append(np.nan if rival is None else rival)
             self.cells_of.append(ids)
         self.direction = np.array([DIRECTION[d] for _, d in self.cells])
-        self.is_cost = np.array([d == "cost" for _, d in self.cells], dtype=bool)
-        self.is_time = np.array([d == "time" for _, d in self.cells], dtype=bool)
+        self.is_cost = [d == "cost" for _, d in self.cells]
+        self.is_time = [d == "time" for _, d in self.cells]
         self.jnd = np.array(jnd, dtype=float)
         self.norm = np.array(norm, dtype=float)
         self.weight = np.array(weight, dtype=float)
         self.competitor = np.array(competitor, dtype=float)
         self.importance = np.array([tp.importance for tp in scenario.touchpoints], dtype=float)
         self.routes = [self._routes(k, tp) for k, tp in enumerate(scenario.touchpoints)]
+        # plain-float copies for the per-episode path (indexing numpy arrays costs ~100 ns)
+        self.perception = scenario.perception
+        self.cell_constants = list(
+            zip(
+                self.direction.tolist(),
+                self.jnd.tolist(),
+                self.norm.tolist(),
+                self.weight.tolist(),
+                strict=True,
+            )
+        )
+        self.importance_list = self.importance.tolist()
+        self.norm_list = self.norm.tolist()
 
     def _routes(self, k: int, tp: Touchpoint) -> list[tuple[float, int | None]]:
         """(cumulative probability, next touchpoint index or None for the end)."""
@@ -87,16 +100,16 @@ def mean_delivered(tp: Touchpoint, dim: str) -> float:
 
 @dataclass(frozen=True, slots=True)
 class EpisodeScore:
-    """What an episode felt like. Arrays are per visited cell, in visit order."""
+    """What an episode felt like. Lists are per visited cell, in visit order."""
 
     satisfaction: float  # on [−1, 1], before any recovery: tanh(utility / scale)
     utility: float  # combined touchpoint utility
     loss: float  # combined loss a perfect recovery could give back
-    promise: np.ndarray  # NaN where nothing was promised
-    expected: np.ndarray
-    gap: np.ndarray  # direction·(delivered − expected), dimension units, positive = better
-    kept: np.ndarray  # promise kept (True where no promise was made)
-    has_promise: np.ndarray
+    promise: list[float]  # NaN where nothing was promised
+    expected: list[float]
+    gap: list[float]  # direction·(delivered − expected), dimension units, positive = better
+    kept: list[bool]  # promise kept (True where no promise was made)
+    has_promise: list[bool]
     promises_kept: int
     promises_broken: int
     worst_cell: int  # cell whose weighted loss hurt most, −1 if nothing hurt
@@ -104,12 +117,12 @@ class EpisodeScore:
 
 def score_episode(
     plan: JourneyPlan,
-    cells: np.ndarray,
-    touchpoint_position: np.ndarray,
+    cells: list[int],
+    touchpoint_position: list[int],
     visited: list[int],
-    delivered: np.ndarray,
-    promise: np.ndarray,
-    prior: np.ndarray,
+    delivered: list[float],
+    promise: list[float],
+    prior,
     trust: float,
 ) -> EpisodeScore:
     """Run the behavioural chain over the cells visited in one episode.
@@ -117,53 +130,97 @@ def score_episode(
     ``cells`` are cell ids in visit order, ``touchpoint_position`` the position (0, 1, ...)
     in ``visited`` (touchpoint indices) of the touchpoint each cell belongs to; ``delivered``
     and ``promise`` (NaN: none) are per visited cell; ``prior`` is the customer's full prior
-    array over all cells.
+    over all cells (indexable by cell id).
+
+    The chain is that of :mod:`sim.behaviour` — :func:`~sim.behaviour.expectation`,
+    :func:`~sim.behaviour.disconfirmation`, :func:`~sim.behaviour.value`,
+    :func:`~sim.behaviour.quality`, :func:`~sim.behaviour.promise_kept`,
+    :func:`~sim.behaviour.touchpoint_utility`, :func:`~sim.behaviour.episode_utility` —
+    written out for the handful of plain floats one episode has: numpy's per-call overhead
+    (about 1 µs) would cost more than the arithmetic. ``tests/test_engine.py`` checks this
+    path against the vectorised functions on random episodes.
+
+    >>> from sim import examples
+    >>> plan = JourneyPlan(examples.load("pizza"))
+    >>> nan = float("nan")
+    >>> score = score_episode(plan, [3, 4], [0, 0], [2], [0.75, 4.0], [0.5, nan],
+    ...                       plan.norm.tolist(), 0.75)
+    >>> score.promises_broken, plan.cells[score.worst_cell]
+    (1, (2, 'time'))
     """
-    p = plan.scenario.perception
-    direction = plan.direction[cells]
-    jnd = plan.jnd[cells]
-    weight = plan.weight[cells]
-    expected = behaviour.expectation(promise, prior[cells], trust)
-    felt = behaviour.disconfirmation(delivered, expected, direction, jnd, p.tolerance)
-    felt_value = behaviour.value(
-        felt, p.gain_slope, p.loss_aversion, p.gain_curvature, p.loss_curvature
-    )
-    quality_gap = behaviour.quality(delivered, plan.norm[cells], direction, jnd)
-    has_promise = ~np.isnan(promise)
-    kept = behaviour.promise_kept(delivered, promise, direction)
-    utilities, losses = behaviour.touchpoint_utility(
-        weight,
-        quality_gap,
-        felt_value,
-        kept,
-        has_promise,
-        touchpoint_position,
-        len(visited),
-        p.quality_weight,
-        p.kept_credit,
-    )
-    importance = plan.importance[visited]
-    utility = float(behaviour.episode_utility(utilities, importance, p.episode))
-    loss = float(importance @ losses) / float(importance.sum())
-    # what each cell cost: its felt loss, plus the kept-promise credit lost where its promise
-    # broke (a broken promise inside the zone of tolerance still forfeits the credit)
-    broken = has_promise & ~kept
-    hurt = importance[touchpoint_position] * (
-        weight * np.minimum(felt_value, 0.0) - p.kept_credit * broken
-    )
-    worst_position = int(hurt.argmin())
-    promises_made = int(has_promise.sum())
-    promises_kept = int((kept & has_promise).sum())
+    p = plan.perception
+    tolerance, kappa, quality_weight = p.tolerance, p.kept_credit, p.quality_weight
+    gain_slope, loss_aversion = p.gain_slope, p.loss_aversion
+    gain_curvature, loss_curvature = p.gain_curvature, p.loss_curvature
+    n = len(visited)
+    perceived, lost = [0.0] * n, [0.0] * n
+    promised, broken_at = [False] * n, [False] * n
+    expected, gap, kept_list, has_list = [], [], [], []
+    worst_cell, worst_hurt = -1, 0.0
+    importance = plan.importance_list
+    constants = plan.cell_constants
+    for i, cell in enumerate(cells):
+        direction, jnd, norm, weight = constants[cell]
+        level, promised_level, position = delivered[i], promise[i], touchpoint_position[i]
+        has = promised_level == promised_level  # not NaN
+        e = trust * promised_level + (1.0 - trust) * prior[cell] if has else prior[cell]
+        raw = direction * (level - e) / jnd
+        excess = abs(raw) - tolerance
+        felt = math.copysign(excess, raw) if excess > 0.0 else 0.0
+        if felt > 0.0:
+            felt_value = gain_slope * felt**gain_curvature
+        elif felt < 0.0:
+            felt_value = -(loss_aversion * (-felt) ** loss_curvature)
+        else:
+            felt_value = 0.0
+        kept = not direction * (level - promised_level) < 0.0  # NaN compares False: kept
+        perceived[position] += weight * (
+            quality_weight * (direction * (level - norm) / jnd) + felt_value
+        )
+        if felt_value < 0.0:
+            lost[position] += weight * -felt_value
+        broken = has and not kept
+        if has:
+            promised[position] = True
+            if broken:
+                broken_at[position] = True
+        hurt = importance[visited[position]] * (
+            weight * min(felt_value, 0.0) - (kappa if broken else 0.0)
+        )
+        if hurt < worst_hurt:
+            worst_cell, worst_hurt = cell, hurt
+        expected.append(e)
+        gap.append(direction * (level - e))
+        kept_list.append(kept)
+        has_list.append(has)
+    utilities = [
+        perceived[k] + kappa if promised[k] and not broken_at[k] else perceived[k] for k in range(n)
+    ]
+    total_importance = loss = 0.0
+    for k in range(n):
+        weight = importance[visited[k]]
+        total_importance += weight
+        loss += weight * (lost[k] + kappa if broken_at[k] else lost[k])
+    if p.episode == "mean":
+        utility = 0.0
+        for k in range(n):
+            utility += importance[visited[k]] * utilities[k]
+        utility /= total_importance
+    else:  # peak_end: mean of the most extreme touchpoint and the last one
+        peak = max(utilities, key=abs)
+        utility = 0.5 * (peak + utilities[-1])
+    made = sum(has_list)
+    kept_count = sum(1 for has, kept in zip(has_list, kept_list, strict=True) if has and kept)
     return EpisodeScore(
-        satisfaction=float(behaviour.utility_to_satisfaction(utility, p.satisfaction_scale)),
+        satisfaction=math.tanh(utility / p.satisfaction_scale),
         utility=utility,
-        loss=loss,
+        loss=loss / total_importance,
         promise=promise,
         expected=expected,
-        gap=direction * (delivered - expected),
-        kept=kept,
-        has_promise=has_promise,
-        promises_kept=promises_kept,
-        promises_broken=promises_made - promises_kept,
-        worst_cell=int(cells[worst_position]) if hurt[worst_position] < 0 else -1,
+        gap=gap,
+        kept=kept_list,
+        has_promise=has_list,
+        promises_kept=kept_count,
+        promises_broken=made - kept_count,
+        worst_cell=worst_cell,
     )

@@ -86,11 +86,13 @@ class Collector:
     def __init__(self, plan: JourneyPlan, horizon: float) -> None:
         self.plan = plan
         self.days = max(1, math.ceil(horizon / 24.0 - 1e-9))
-        self.daily = {name: np.zeros(self.days) for name in _DAILY}
+        # Plain lists while running (a numpy element update costs ~10× a list's);
+        # :meth:`result` turns them into arrays.
+        self.daily = {name: [0.0] * self.days for name in _DAILY}
         self.snapshot_taken = np.zeros(self.days, dtype=bool)
         n = len(plan.cells)
         self.cell = {
-            name: np.zeros(n)
+            name: [0.0] * n
             for name in (
                 "visits",
                 "promised",
@@ -103,7 +105,7 @@ class Collector:
             )
         }
         # one extra row for episodes where nothing fell short ("no gap")
-        self.drivers = np.zeros((n + 1, len(DRIVER_OUTCOMES)))
+        self.drivers = [[0.0] * len(DRIVER_OUTCOMES) for _ in range(n + 1)]
         self.totals = {
             name: 0.0
             for name in (
@@ -144,11 +146,11 @@ class Collector:
         self.daily["churned"][self._day(customer.churned_at)] += 1
         self.active -= 1
         self.trust_sum -= customer.trust
-        self.drivers[worst_cell, 0] += 1
+        self.drivers[worst_cell][0] += 1
 
     def complaint(self, now: float, worst_cell: int) -> None:
         self.daily["complaints"][self._day(now)] += 1
-        self.drivers[worst_cell, 1] += 1
+        self.drivers[worst_cell][1] += 1
 
     def recovered(self, now: float, compensation: float, paradox: bool) -> None:
         self.daily["recovered"][self._day(now)] += 1
@@ -221,15 +223,15 @@ class Collector:
             self.daily["wom_positive"][day] += 1
         else:
             self.daily["wom_negative"][day] += 1
-            self.drivers[worst_cell, 2] += 1
+            self.drivers[worst_cell][2] += 1
         self.totals["listeners"] += listeners
 
     def episode(
         self,
         now: float,
-        cells: np.ndarray,
-        delivered: np.ndarray,
-        waited: np.ndarray,
+        cells: list[int],
+        delivered: list[float],
+        waited: list[float],
         score: EpisodeScore,
         satisfaction: float,
         revenue: float,
@@ -243,20 +245,24 @@ class Collector:
         daily["promises"][day] += score.promises_kept + score.promises_broken
         daily["kept"][day] += score.promises_kept
         self.totals["variable_cost"] += variable_cost
-        # A journey only moves forward, so an episode visits each cell at most once and plain
-        # fancy-index addition is exact (no need for the slower np.add.at).
         cell = self.cell
-        cell["visits"][cells] += 1.0
-        cell["expected_sum"][cells] += score.expected
-        cell["delivered_sum"][cells] += delivered
-        cell["waited_sum"][cells] += waited
-        cell["gap_sum"][cells] += score.gap
-        promised = score.has_promise
-        if promised.any():
-            with_promise = cells[promised]
-            cell["promised"][with_promise] += 1.0
-            cell["promised_sum"][with_promise] += score.promise[promised]
-            cell["kept"][with_promise] += score.kept[promised]
+        visits, expected_sum, delivered_sum = (
+            cell["visits"],
+            cell["expected_sum"],
+            cell["delivered_sum"],
+        )
+        waited_sum, gap_sum = cell["waited_sum"], cell["gap_sum"]
+        promised, promised_sum, kept_count = cell["promised"], cell["promised_sum"], cell["kept"]
+        for i, c in enumerate(cells):
+            visits[c] += 1.0
+            expected_sum[c] += score.expected[i]
+            delivered_sum[c] += delivered[i]
+            waited_sum[c] += waited[i]
+            gap_sum[c] += score.gap[i]
+            if score.has_promise[i]:
+                promised[c] += 1.0
+                promised_sum[c] += score.promise[i]
+                kept_count[c] += score.kept[i]
 
     def snapshot(self, day: int) -> None:
         if day < self.days:
@@ -268,6 +274,9 @@ class Collector:
     def result(self, model: Model, wall_time: float) -> Result:
         for day in np.flatnonzero(~self.snapshot_taken):
             self.snapshot(int(day))  # the last, partial day ends with the run
+        self.daily = {name: np.asarray(values) for name, values in self.daily.items()}
+        self.cell = {name: np.asarray(values) for name, values in self.cell.items()}
+        self.drivers = np.asarray(self.drivers)
         scenario = model.scenario
         customers = customer_table(model.customers, scenario.perception)
         daily = self.daily_table()

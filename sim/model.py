@@ -148,10 +148,10 @@ class Visit:
 
     def __init__(self) -> None:
         self.visited: list[int] = []  # touchpoints, in order
-        self.cells: list | np.ndarray = []
-        self.positions: list | np.ndarray = []  # position in `visited` of each cell's touchpoint
-        self.delivered: list | np.ndarray = []
-        self.waited: list | np.ndarray = []  # queueing part of delivered time (time cells)
+        self.cells: list[int] = []
+        self.positions: list[int] = []  # position in `visited` of each cell's touchpoint
+        self.delivered: list[float] = []
+        self.waited: list[float] = []  # queueing part of delivered time (time cells)
         self.cost = 0.0  # expedite and upgrade costs
 
     def add(self, cell: int, position: int, level: float, waited: float) -> None:
@@ -160,13 +160,44 @@ class Visit:
         self.delivered.append(level)
         self.waited.append(waited)
 
-    def finish(self) -> Visit:
-        """Freeze the per-cell lists into arrays for scoring."""
-        self.cells = np.array(self.cells, dtype=np.intp)
-        self.positions = np.array(self.positions, dtype=np.intp)
-        self.delivered = np.array(self.delivered)
-        self.waited = np.array(self.waited)
-        return self
+
+class Step:
+    """One touchpoint compiled for :meth:`Model.journey`: samplers, resources, cells, routes."""
+
+    __slots__ = (
+        "cells",
+        "failure_delay",
+        "failure_probability",
+        "k",
+        "only_after_failure",
+        "plan",
+        "service_drop",
+        "stages",
+    )
+
+    def __init__(self, k: int, tp, plan: JourneyPlan, resources: dict) -> None:
+        self.stages = []
+        for stage in tp.stages:
+            resource = resources.get(stage.resource)
+            priority = isinstance(resource, simpy.PriorityResource)
+            self.stages.append((stage.duration.sample, resource, stage.resource, priority))
+        self.cells = []
+        for cell in plan.cells_of[k]:
+            dim = plan.cells[cell][1]
+            sample = None if dim == "time" else getattr(tp.delivered, dim).sample
+            self.cells.append((cell, dim, sample))
+        self.failure_probability = tp.failure.probability
+        self.failure_delay = tp.failure.delay
+        self.service_drop = tp.failure.service_drop
+        self.only_after_failure = tp.only_after_failure
+        self.k, self.plan = k, plan
+
+    def next(self, key: int, slot: int) -> int | None:
+        """The touchpoint after this one (None: the journey ends); no draw if one way out."""
+        routes = self.plan.routes[self.k]
+        if len(routes) == 1:
+            return routes[0][1]
+        return self.plan.next_touchpoint(self.k, uniform(key, ROUTE, slot + _ROUTE_SLOT))
 
 
 class Model:
@@ -205,6 +236,9 @@ class Model:
             for r in scenario.resources
         }
         self.support = self.resources.get(scenario.complaints.resource)
+        self.steps = [
+            Step(k, tp, self.plan, self.resources) for k, tp in enumerate(scenario.touchpoints)
+        ]
         self.quoters = self._quoters()
         # Cells where both we and the rival promise something: what prospects compare.
         plan = self.plan
@@ -253,9 +287,9 @@ class Model:
         self.env.run(until=self.horizon)
         return self.metrics.result(self, wall_time=time.perf_counter() - started)
 
-    def promises(self) -> np.ndarray:
+    def promises(self) -> list[float]:
         """The promise currently quoted per cell (NaN where nothing is promised)."""
-        return np.array([np.nan if q is None else q.value for q in self.quoters])
+        return [math.nan if q is None else q.value for q in self.quoters]
 
     # ------------------------------------------------------------------ acquisition
     def paid_arrivals(self):
@@ -315,7 +349,7 @@ class Model:
             key=key,
             source=source,
             now=self.env.now,
-            prior=(plan.norm if prior is None else prior).copy(),
+            prior=(plan.norm_list if prior is None else prior).copy(),
             trust_kept=trust.prior_kept,
             trust_broken=trust.prior_broken,
             baseline_churn=self.churn_propensity.sample(uniform(key, TRAITS, 0)),
@@ -339,7 +373,7 @@ class Model:
                 visit.positions,
                 visit.visited,
                 visit.delivered,
-                promised[visit.cells],
+                [promised[cell] for cell in visit.cells],
                 c.prior,
                 c.trust,
             )
@@ -383,7 +417,11 @@ class Model:
         churns: bool,
     ) -> None:
         """Append one row of :data:`sim.metrics.EPISODE_COLUMNS`."""
-        late = self.plan.is_time[visit.cells] & score.has_promise & ~score.kept
+        is_time = self.plan.is_time
+        late = any(
+            is_time[cell] and has and not kept
+            for cell, has, kept in zip(visit.cells, score.has_promise, score.kept, strict=True)
+        )
         self.episode_log.append(
             (
                 c.id,
@@ -395,8 +433,8 @@ class Model:
                 feeling.loyalty,
                 score.promises_kept,
                 score.promises_broken,
-                bool(late.any()),
-                float(np.sum(visit.waited)),
+                late,
+                sum(visit.waited),
                 c.complaints > complaints_before,
                 told is not None,
                 told or 0,
@@ -497,79 +535,75 @@ class Model:
 
         At the over-delivering touchpoint an expedited order jumps the queues and is worked
         faster, a discounted bill comes in below the estimate, an upgrade lifts service.
+        Draws whose outcome cannot matter (a failure of probability 0, a route with one
+        way out) are skipped: every draw is keyed by its own slot, so skipping one changes
+        no other.
         """
-        env, plan, tps, od = (
-            self.env,
-            self.plan,
-            self.scenario.touchpoints,
-            self.scenario.overdelivery,
-        )
+        env, od, key = self.env, self.scenario.overdelivery, c.key
         block = (c.episodes + 1) * SLOTS
-        expedite = uniform(c.key, EXCEED, block) < od.time.share
-        discount = uniform(c.key, EXCEED, block + 1) < od.cost.share
-        upgrade = uniform(c.key, EXCEED, block + 2) < od.service.share
+        expedite = od.time.share > 0 and uniform(key, EXCEED, block) < od.time.share
+        discount = od.cost.share > 0 and uniform(key, EXCEED, block + 1) < od.cost.share
+        upgrade = od.service.share > 0 and uniform(key, EXCEED, block + 2) < od.service.share
         visit = Visit()
         failed = False
         k: int | None = 0
         while k is not None:
-            tp = tps[k]
-            here = k == self.exceed_at
+            step = self.steps[k]
             slot = block + k * _SLOTS_PER_TOUCHPOINT
-            if tp.only_after_failure and not failed:
-                k = plan.next_touchpoint(k, uniform(c.key, ROUTE, slot + _ROUTE_SLOT))
+            if step.only_after_failure and not failed:
+                k = step.next(key, slot)
                 continue
+            here = k == self.exceed_at
             fast = here and expedite
             started = env.now
             queueing = 0.0
-            for index, stage in enumerate(tp.stages):
-                work = stage.duration.sample(uniform(c.key, SERVICE, slot + index))
+            for index, (sample, resource, name, priority) in enumerate(step.stages):
+                work = sample(uniform(key, SERVICE, slot + index))
                 if fast:
                     work *= 1.0 - od.time.speedup
-                resource = self.resources.get(stage.resource)
                 if resource is None:
                     yield env.timeout(work)
                     continue
                 asked = env.now
-                if isinstance(resource, simpy.PriorityResource):
+                if priority:
                     request = resource.request(priority=0 if fast else 1)
                 else:
                     request = resource.request()
                 with request:
                     yield request
                     queueing += env.now - asked
-                    self.metrics.served(
-                        stage.resource, env.now, env.now - asked, work, self.horizon
-                    )
+                    self.metrics.served(name, env.now, env.now - asked, work, self.horizon)
                     yield env.timeout(work)
             if fast:
                 visit.cost += od.time.cost
-            failure = uniform(c.key, ROUTE, slot + _FAILURE_SLOT) < tp.failure.probability
+            failure = (
+                step.failure_probability > 0
+                and uniform(key, ROUTE, slot + _FAILURE_SLOT) < step.failure_probability
+            )
             if failure:
                 failed = True
-                if tp.failure.delay > 0:
-                    yield env.timeout(tp.failure.delay)
+                if step.failure_delay > 0:
+                    yield env.timeout(step.failure_delay)
             position = len(visit.visited)
             visit.visited.append(k)
-            for cell in plan.cells_of[k]:
-                dim = plan.cells[cell][1]
+            for cell, dim, sample in step.cells:
                 if dim == "time":
-                    level = env.now - started
-                elif dim == "cost":
-                    level = tp.delivered.cost.sample(uniform(c.key, SERVICE, slot + _COST_SLOT))
+                    visit.add(cell, position, env.now - started, queueing)
+                    continue
+                if dim == "cost":
+                    level = sample(uniform(key, SERVICE, slot + _COST_SLOT))
                     if here and discount:
                         level *= 1.0 - od.cost.discount  # the bill comes in below the estimate
                 else:
-                    level = tp.delivered.service.sample(
-                        uniform(c.key, SERVICE, slot + _SERVICE_SLOT)
-                    )
+                    level = sample(uniform(key, SERVICE, slot + _SERVICE_SLOT))
                     if failure:
-                        level = max(1.0, level - tp.failure.service_drop)
+                        level = max(1.0, level - step.service_drop)
                     if here and upgrade:
                         level = min(5.0, level + od.service.points)
                         visit.cost += od.service.cost
-                visit.add(cell, position, level, queueing if dim == "time" else 0.0)
-            k = plan.next_touchpoint(k, uniform(c.key, ROUTE, slot + _ROUTE_SLOT))
-        return visit.finish()
+                visit.add(cell, position, level, 0.0)
+            k = step.next(key, slot)
+        return visit
 
     def complain(self, c: Customer):
         """Queue at support; returns the time to resolution, or None if the customer gave up."""
@@ -625,9 +659,10 @@ class Model:
         before = c.trust
         c.trust_kept += s.trust.kept_weight * score.promises_kept
         c.trust_broken += s.trust.broken_weight * score.promises_broken
-        c.prior[cells] = behaviour.update_prior(
-            c.prior[cells], delivered, s.perception.prior_weight
-        )
+        weight = s.perception.prior_weight
+        prior = c.prior
+        for cell, level in zip(cells, delivered, strict=True):
+            prior[cell] = (1.0 - weight) * prior[cell] + weight * level  # behaviour.update_prior
         c.attitude += (feeling.loyalty - c.attitude) / c.episodes
         c.cumulative = float(
             behaviour.cumulative_satisfaction(
@@ -645,7 +680,12 @@ class Model:
         the customer's lifetime value."""
         s = self.scenario
         basket = float(behaviour.basket_size(c.attitude, s.retention.basket_effect))
-        bill = float(visit.delivered[self.plan.is_cost[visit.cells]].sum()) * basket
+        is_cost = self.plan.is_cost
+        bill = 0.0
+        for cell, level in zip(visit.cells, visit.delivered, strict=True):
+            if is_cost[cell]:
+                bill += level
+        bill *= basket
         redeemed = min(c.points, bill)
         c.points -= redeemed
         revenue = 0.0 if after.refunded else bill - redeemed
