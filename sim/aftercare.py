@@ -50,13 +50,19 @@ class Aftermath:
     contacts: int = 0  # contacts the customer did not mind (they bring the next purchase forward)
 
 
+#: The aftermath of most purchases in most scenarios: nothing happened, nothing was spent.
+NOTHING = Aftermath(utility=0.0, loss=0.0, refunded=False, cost=0.0)
+
+
 def aftermath(scenario: Scenario, key: int, episode: int) -> Aftermath:
     """Decide the after-purchase events of ``episode`` for the customer with ``key``."""
     od, follow, returns = scenario.overdelivery, scenario.followup, scenario.returns
     index = episode * SLOTS
     utility = loss = cost = 0.0
 
-    if uniform(key, EXCEED, index + _BONUS) < od.bonus.probability:
+    # A draw is made only where its outcome can matter (probabilities of 0 never fire);
+    # draws are keyed by slot, so skipping one changes no other.
+    if od.bonus.probability > 0 and uniform(key, EXCEED, index + _BONUS) < od.bonus.probability:
         utility += od.bonus.effect
         cost += od.bonus.cost
     contacts = follow.contacts + follow.thank_you + follow.reassurance
@@ -73,10 +79,10 @@ def aftermath(scenario: Scenario, key: int, episode: int) -> Aftermath:
         loss += follow.annoyance
 
     cancel = follow.remorse_cancel * (1.0 - follow.reassurance_effect * follow.reassurance)
-    cancelled = uniform(key, AFTERCARE, index + _CANCEL) < cancel
+    cancelled = cancel > 0 and uniform(key, AFTERCARE, index + _CANCEL) < cancel
     returned = refused = fraud = False
     if not cancelled:
-        if uniform(key, AFTERCARE, index + _RETURN) < returns.rate:
+        if returns.rate > 0 and uniform(key, AFTERCARE, index + _RETURN) < returns.rate:
             has_receipt = uniform(key, AFTERCARE, index + _RECEIPT) >= returns.no_receipt
             if returns.policy == "lenient" or has_receipt:
                 returned = True
@@ -87,10 +93,14 @@ def aftermath(scenario: Scenario, key: int, episode: int) -> Aftermath:
                 loss += returns.refusal_penalty
         elif (
             returns.policy == "lenient"
+            and returns.fraud_rate > 0
             and uniform(key, AFTERCARE, index + _FRAUD) < returns.fraud_rate
         ):
             fraud = True  # strict rules block fraud: cheats rarely have receipts
             cost += returns.handling_cost
+    happened = utility or loss or cost or cancelled or returned or refused or fraud or annoyed
+    if not happened and min(follow.contacts, follow.tolerated_contacts) == 0:
+        return NOTHING  # shared: building a frozen dataclass costs microseconds
     return Aftermath(
         utility=utility,
         loss=loss,

@@ -38,7 +38,9 @@ ArrayLike = float | np.ndarray
 # implementation of each equation that is fast for floats and vectorised for arrays.
 def _number(x):
     """Floats and arrays pass through; lists and tuples become float arrays."""
-    return x if isinstance(x, float | int | np.ndarray) else np.asarray(x, dtype=float)
+    if type(x) is float or isinstance(x, int | np.ndarray):  # the float test is the fast path
+        return x
+    return np.asarray(x, dtype=float)
 
 
 def _positive_part(x):
@@ -47,17 +49,17 @@ def _positive_part(x):
 
 
 def _exp(x):
-    return np.exp(x) if isinstance(x, np.ndarray) else math.exp(x)
+    return math.exp(x) if type(x) is float else np.exp(x)
 
 
 def _tanh(x):
-    return np.tanh(x) if isinstance(x, np.ndarray) else math.tanh(x)
+    return math.tanh(x) if type(x) is float else np.tanh(x)
 
 
 def _clip(x, low: float, high: float):
-    if isinstance(x, np.ndarray):
-        return np.clip(x, low, high)
-    return min(max(x, low), high)
+    if type(x) is float:
+        return min(max(x, low), high)
+    return np.clip(x, low, high)
 
 
 # --------------------------------------------------------------------------- expectation

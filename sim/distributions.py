@@ -15,7 +15,7 @@ describe: hours for time, currency for cost, points (1–5) for service.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import NormalDist
 
 import numpy as np
@@ -155,6 +155,7 @@ class Normal(Distribution):
     sd: float
     lo: float = -math.inf
     hi: float = math.inf
+    _bounds: tuple[float, float] = field(init=False, repr=False, compare=False)
     kind = "normal"
 
     def _cdf_bounds(self) -> tuple[float, float]:
@@ -162,10 +163,13 @@ class Normal(Distribution):
         b = 1.0 if self.hi == math.inf else _STANDARD_NORMAL.cdf((self.hi - self.mu) / self.sd)
         return a, b
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_bounds", self._cdf_bounds() if self.sd > 0 else (0.0, 1.0))
+
     def sample(self, u: float) -> float:
         if self.sd == 0:
             return min(max(self.mu, self.lo), self.hi)
-        a, b = self._cdf_bounds()
+        a, b = self._bounds
         p = a + u * (b - a)
         p = min(max(p, 1e-15), 1 - 1e-15)
         return min(max(self.mu + self.sd * _STANDARD_NORMAL.inv_cdf(p), self.lo), self.hi)
@@ -196,19 +200,22 @@ class LogNormal(Distribution):
 
     mean_value: float
     cv: float
+    _log_mu: float = field(init=False, repr=False, compare=False)
+    _log_sigma: float = field(init=False, repr=False, compare=False)
     kind = "lognormal"
 
     def __init__(self, mean: float, cv: float) -> None:
         object.__setattr__(self, "mean_value", float(mean))
         object.__setattr__(self, "cv", float(cv))
+        sigma2 = math.log1p(self.cv**2)  # log-scale parameters, computed once
+        object.__setattr__(self, "_log_mu", math.log(self.mean_value) - sigma2 / 2)
+        object.__setattr__(self, "_log_sigma", math.sqrt(sigma2))
 
     def __repr__(self) -> str:
         return f"LogNormal(mean={self.mean_value!r}, cv={self.cv!r})"
 
     def sample(self, u: float) -> float:
-        sigma2 = math.log1p(self.cv**2)
-        mu = math.log(self.mean_value) - sigma2 / 2
-        return math.exp(mu + math.sqrt(sigma2) * _STANDARD_NORMAL.inv_cdf(u))
+        return math.exp(self._log_mu + self._log_sigma * _STANDARD_NORMAL.inv_cdf(u))
 
     @property
     def mean(self) -> float:

@@ -98,7 +98,7 @@ def mean_delivered(tp: Touchpoint, dim: str) -> float:
     return typical
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EpisodeScore:
     """What an episode felt like. Lists are per visited cell, in visit order."""
 

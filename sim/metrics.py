@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim import behaviour
+from sim.aftercare import NOTHING
 from sim.result import Result
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -162,6 +163,8 @@ class Collector:
 
     def aftermath(self, after, extra_costs: float, refund: float) -> None:
         """Returns, cancellations, annoyance, and money spent beyond goods and capacity."""
+        if after is NOTHING and extra_costs == 0.0 and refund == 0.0:
+            return
         t = self.totals
         t["cancelled"] += after.cancelled
         t["returns"] += after.returned
@@ -177,7 +180,9 @@ class Collector:
     def served(self, resource: str, now: float, waited: float, work: float, horizon: float) -> None:
         """A request got a server after ``waited`` hours and will work ``work`` hours (only
         the part before the horizon counts as busy time)."""
-        use = self.resource_use.setdefault(resource, [0.0, 0.0, 0.0])
+        use = self.resource_use.get(resource)
+        if use is None:
+            use = self.resource_use[resource] = [0.0, 0.0, 0.0]
         use[0] += 1
         use[1] += waited
         use[2] += min(work, max(horizon - now, 0.0))

@@ -382,7 +382,10 @@ class Model:
                     self.quoters[cell].observe(level)
             after = aftermath(self.scenario, c.key, c.episodes)
             score = self._with_aftermath(score, after)
-            feeling = yield from self.voice(c, score)
+            if score.satisfaction < self.scenario.complaints.threshold:
+                feeling = yield from self.voice(c, score)
+            else:  # satisfied enough not to complain: nothing to voice or recover
+                feeling = Feeling(score.satisfaction, score.satisfaction, False, 0.0)
             self._account(c, visit, score, feeling, after)  # basket: attitude before
             self._update_beliefs(c, visit.cells, visit.delivered, score, feeling)
             told = self.talk(c, feeling.loyalty, score.worst_cell, feeling.unheard)
@@ -456,7 +459,8 @@ class Model:
         )
 
     def voice(self, c: Customer, score: EpisodeScore):
-        """A dissatisfied customer may complain; a handled complaint recovers part of the loss.
+        """A dissatisfied customer (below ``complaints.threshold``) may complain; a handled
+        complaint recovers part of the loss.
 
         The firm may also spot the bad episode itself and fix it before any complaint
         (``recovery.proactive``). Returns a :class:`Feeling`. Recovery follows Smith, Bolton
@@ -465,8 +469,6 @@ class Model:
         """
         s = self.scenario
         feeling = Feeling(score.satisfaction, score.satisfaction, unheard=False, compensation=0.0)
-        if score.satisfaction >= s.complaints.threshold:
-            return feeling
         first_failure = c.bad_episodes == 0  # "first failure" in the recovery literature
         c.bad_episodes += 1
         index = c.episodes * SLOTS
