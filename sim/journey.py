@@ -60,6 +60,7 @@ class JourneyPlan:
                 self.jnd.tolist(),
                 self.norm.tolist(),
                 self.weight.tolist(),
+                [float(self.importance[k]) for k, _ in self.cells],
                 strict=True,
             )
         )
@@ -157,10 +158,9 @@ def score_episode(
     promised, broken_at = [False] * n, [False] * n
     expected, gap, kept_list, has_list = [], [], [], []
     worst_cell, worst_hurt = -1, 0.0
-    importance = plan.importance_list
     constants = plan.cell_constants
     for i, cell in enumerate(cells):
-        direction, jnd, norm, weight = constants[cell]
+        direction, jnd, norm, weight, importance = constants[cell]
         level, promised_level, position = delivered[i], promise[i], touchpoint_position[i]
         has = promised_level == promised_level  # not NaN
         e = trust * promised_level + (1.0 - trust) * prior[cell] if has else prior[cell]
@@ -184,11 +184,10 @@ def score_episode(
             promised[position] = True
             if broken:
                 broken_at[position] = True
-        hurt = importance[visited[position]] * (
-            weight * min(felt_value, 0.0) - (kappa if broken else 0.0)
-        )
-        if hurt < worst_hurt:
-            worst_cell, worst_hurt = cell, hurt
+        if felt_value < 0.0 or broken:  # what this cell cost the episode
+            hurt = importance * (weight * min(felt_value, 0.0) - (kappa if broken else 0.0))
+            if hurt < worst_hurt:
+                worst_cell, worst_hurt = cell, hurt
         expected.append(e)
         gap.append(direction * (level - e))
         kept_list.append(kept)
@@ -196,6 +195,7 @@ def score_episode(
     utilities = [
         perceived[k] + kappa if promised[k] and not broken_at[k] else perceived[k] for k in range(n)
     ]
+    importance = plan.importance_list
     total_importance = loss = 0.0
     for k in range(n):
         weight = importance[visited[k]]
