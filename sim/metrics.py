@@ -7,6 +7,7 @@ model for the per-customer table. Nothing grows with the number of events.
 from __future__ import annotations
 
 import math
+from array import array
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -434,25 +435,94 @@ def episode_table(log: list[tuple] | None) -> pd.DataFrame | None:
     return pd.DataFrame.from_records(log, columns=list(EPISODE_COLUMNS))
 
 
-def customer_table(customers: list[Customer], perception) -> pd.DataFrame:
-    """One row per acquired customer; days since the start for times."""
-    columns = {
-        "id": [c.id for c in customers],
-        "source": [c.source for c in customers],
-        "acquired_day": [c.acquired_at / 24.0 for c in customers],
-        "episodes": [c.episodes for c in customers],
-        "active": [math.isnan(c.churned_at) for c in customers],
-        "churned_day": [c.churned_at / 24.0 for c in customers],
-        "attitude": [c.attitude for c in customers],
-        "trust": [c.trust for c in customers],
-        "cumulative_satisfaction": [c.cumulative for c in customers],
-        "last_satisfaction": [c.last_satisfaction for c in customers],
-        "complaints": [c.complaints for c in customers],
-        "revenue": [c.revenue for c in customers],
-        "clv": [c.discounted_margin for c in customers],
-        "baseline_churn": [c.baseline_churn for c in customers],
+class CustomerBook:
+    """Every acquired customer: live ones as objects, churned ones as compact rows.
+
+    A churned customer's state is copied into typed arrays (about 100 bytes a row) and the
+    object is let go, so memory grows with the customers still active plus a small row per
+    customer who left, not with whole objects for everyone ever acquired.
+    """
+
+    FLOATS = (
+        "acquired_at",
+        "churned_at",
+        "attitude",
+        "trust",
+        "cumulative",
+        "last_satisfaction",
+        "revenue",
+        "discounted_margin",
+        "baseline_churn",
+    )
+    INTEGERS = ("id", "episodes", "complaints", "paid")
+
+    def __init__(self) -> None:
+        self.count = 0  # customers ever acquired; the next id
+        self.active: dict[int, Customer] = {}
+        self.closed = {name: array("d") for name in self.FLOATS}
+        self.closed.update({name: array("q") for name in self.INTEGERS})
+
+    def open(self, customer: Customer) -> None:
+        self.active[customer.id] = customer
+        self.count += 1
+
+    def close(self, customer: Customer) -> None:
+        """Keep the churned customer's final state as a row; forget the object."""
+        for name, values in _row(customer).items():
+            self.closed[name].append(values)
+        del self.active[customer.id]
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """All customers, in id order, as arrays named like :attr:`FLOATS` and :attr:`INTEGERS`."""
+        live = [_row(c) for c in self.active.values()]
+        columns = {
+            name: np.concatenate([np.asarray(values), [row[name] for row in live]])
+            for name, values in self.closed.items()
+        }
+        order = np.argsort(columns["id"], kind="stable")
+        return {name: values[order] for name, values in columns.items()}
+
+
+def _row(c: Customer) -> dict[str, float | int]:
+    return {
+        "acquired_at": c.acquired_at,
+        "churned_at": c.churned_at,
+        "attitude": c.attitude,
+        "trust": c.trust,
+        "cumulative": c.cumulative,
+        "last_satisfaction": c.last_satisfaction,
+        "revenue": c.revenue,
+        "discounted_margin": c.discounted_margin,
+        "baseline_churn": c.baseline_churn,
+        "id": c.id,
+        "episodes": c.episodes,
+        "complaints": c.complaints,
+        "paid": c.source == "paid",
     }
-    table = pd.DataFrame(columns)
+
+
+def customer_table(book: CustomerBook, perception) -> pd.DataFrame:
+    """One row per acquired customer; days since the start for times."""
+    c = book.columns()
+    churned_day = c["churned_at"] / 24.0
+    table = pd.DataFrame(
+        {
+            "id": c["id"].astype(int),
+            "source": np.where(c["paid"] == 1, "paid", "wom").astype(object),
+            "acquired_day": c["acquired_at"] / 24.0,
+            "episodes": c["episodes"].astype(int),
+            "active": np.isnan(churned_day),
+            "churned_day": churned_day,
+            "attitude": c["attitude"],
+            "trust": c["trust"],
+            "cumulative_satisfaction": c["cumulative"],
+            "last_satisfaction": c["last_satisfaction"],
+            "complaints": c["complaints"].astype(int),
+            "revenue": c["revenue"],
+            "clv": c["discounted_margin"],
+            "baseline_churn": c["baseline_churn"],
+        }
+    )
     table.insert(
         7,
         "ltr",

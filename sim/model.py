@@ -34,7 +34,7 @@ from sim import behaviour
 from sim.aftercare import Aftermath, aftermath
 from sim.distributions import Beta, Exponential, poisson_inverse
 from sim.journey import EpisodeScore, JourneyPlan, score_episode
-from sim.metrics import Collector
+from sim.metrics import Collector, CustomerBook
 from sim.policies import QuoteContext
 from sim.result import Result
 from sim.rng import (
@@ -254,7 +254,7 @@ class Model:
         self.churn_propensity = Beta(scenario.retention.churn_a, scenario.retention.churn_b)
         self.referral_delay = Exponential(scenario.wom.delay)
         self.metrics = Collector(self.plan, self.horizon)
-        self.customers: list[Customer] = []
+        self.customers = CustomerBook()
         # one tuple per purchase episode when asked for (memory grows with episodes)
         self.episode_log: list[tuple] | None = [] if episodes else None
         self.prospects = 0  # everyone who has made a buy/not-buy decision
@@ -345,7 +345,7 @@ class Model:
             return
         trust = self.scenario.trust
         customer = Customer(
-            cid=len(self.customers),
+            cid=self.customers.count,
             key=key,
             source=source,
             now=self.env.now,
@@ -354,59 +354,63 @@ class Model:
             trust_broken=trust.prior_broken,
             baseline_churn=self.churn_propensity.sample(uniform(key, TRAITS, 0)),
         )
-        self.customers.append(customer)
+        self.customers.open(customer)
         self.metrics.acquired(customer)
         self.env.process(self.lifecycle(customer))
 
     # ------------------------------------------------------------------ the customer
     def lifecycle(self, c: Customer):
         """Buy, feel, maybe complain, maybe talk, then leave or come back later."""
-        retention = self.scenario.retention
         while True:
-            started, complaints_before = self.env.now, c.complaints
-            promised = self.promises()
-            visit = yield from self.journey(c)
-            c.episodes += 1
-            score = score_episode(
-                self.plan,
-                visit.cells,
-                visit.positions,
-                visit.visited,
-                visit.delivered,
-                [promised[cell] for cell in visit.cells],
-                c.prior,
-                c.trust,
-            )
-            for cell, level in zip(visit.cells, visit.delivered, strict=True):
-                if self.quoters[cell] is not None:
-                    self.quoters[cell].observe(level)
-            after = aftermath(self.scenario, c.key, c.episodes)
-            score = self._with_aftermath(score, after)
-            if score.satisfaction < self.scenario.complaints.threshold:
-                feeling = yield from self.voice(c, score)
-            else:  # satisfied enough not to complain: nothing to voice or recover
-                feeling = Feeling(score.satisfaction, score.satisfaction, False, 0.0)
-            self._account(c, visit, score, feeling, after)  # basket: attitude before
-            self._update_beliefs(c, visit.cells, visit.delivered, score, feeling)
-            told = self.talk(c, feeling.loyalty, score.worst_cell, feeling.unheard)
-            churns = self.leaves(c, feeling)
-            if self.episode_log is not None:
-                self._log_episode(
-                    c, started, complaints_before, visit, score, feeling, told, churns
-                )
-            if churns:
-                c.churned_at = self.env.now
-                self.metrics.churned(c, score.worst_cell)
+            wait = yield from self.purchase(c)
+            if wait is None:
                 return
-            mean_gap = (
-                behaviour.purchase_interval(
-                    retention.interval, c.attitude, retention.attitude_effect
-                )
-                * (1.0 - self.scenario.followup.contact_lift) ** after.contacts
-            )
-            yield self.env.timeout(
-                -float(mean_gap) * math.log(uniform(c.key, REPURCHASE, c.episodes))
-            )
+            # the purchase's frame is gone: a waiting customer holds no episode data
+            yield self.env.timeout(wait)
+
+    def purchase(self, c: Customer):
+        """One purchase episode; returns hours until the next one, or None if the customer
+        leaves."""
+        retention = self.scenario.retention
+        started, complaints_before = self.env.now, c.complaints
+        promised = self.promises()
+        visit = yield from self.journey(c)
+        c.episodes += 1
+        score = score_episode(
+            self.plan,
+            visit.cells,
+            visit.positions,
+            visit.visited,
+            visit.delivered,
+            [promised[cell] for cell in visit.cells],
+            c.prior,
+            c.trust,
+        )
+        for cell, level in zip(visit.cells, visit.delivered, strict=True):
+            if self.quoters[cell] is not None:
+                self.quoters[cell].observe(level)
+        after = aftermath(self.scenario, c.key, c.episodes)
+        score = self._with_aftermath(score, after)
+        if score.satisfaction < self.scenario.complaints.threshold:
+            feeling = yield from self.voice(c, score)
+        else:  # satisfied enough not to complain: nothing to voice or recover
+            feeling = Feeling(score.satisfaction, score.satisfaction, False, 0.0)
+        self._account(c, visit, score, feeling, after)  # basket: attitude before
+        self._update_beliefs(c, visit.cells, visit.delivered, score, feeling)
+        told = self.talk(c, feeling.loyalty, score.worst_cell, feeling.unheard)
+        churns = self.leaves(c, feeling)
+        if self.episode_log is not None:
+            self._log_episode(c, started, complaints_before, visit, score, feeling, told, churns)
+        if churns:
+            c.churned_at = self.env.now
+            self.metrics.churned(c, score.worst_cell)
+            self.customers.close(c)
+            return None
+        mean_gap = (
+            behaviour.purchase_interval(retention.interval, c.attitude, retention.attitude_effect)
+            * (1.0 - self.scenario.followup.contact_lift) ** after.contacts
+        )
+        return -float(mean_gap) * math.log(uniform(c.key, REPURCHASE, c.episodes))
 
     def _log_episode(
         self,
