@@ -59,10 +59,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from SALib.analyze import morris as morris_analyze
-from SALib.analyze import sobol as sobol_analyze
-from SALib.sample import morris as morris_sample
-from SALib.sample import sobol as sobol_sample
 
 from sim.experiment.sweep import sweep
 from sim.metrics import KPI_NAMES
@@ -133,10 +129,14 @@ def analyze(
             nan = np.full(len(names), np.nan)
             result = dict.fromkeys(COLUMNS["sobol"], nan)
         else:
+            from SALib.analyze import sobol as sobol_analyze  # SALib is slow to import
+
             result = sobol_analyze.analyze(
                 problem, Y, calc_second_order=False, seed=seed, print_to_console=False
             )
     else:
+        from SALib.analyze import morris as morris_analyze
+
         result = morris_analyze.analyze(
             problem, X, Y, num_levels=MORRIS_LEVELS, seed=seed, print_to_console=False
         )
@@ -223,8 +223,12 @@ def sensitivity(
     paths = list(ranges)
     problem = {"num_vars": len(paths), "names": paths, "bounds": bounds}
     if method == "sobol":
+        from SALib.sample import sobol as sobol_sample
+
         X = sobol_sample.sample(problem, n, calc_second_order=False, seed=seed)
     else:
+        from SALib.sample import morris as morris_sample
+
         X = morris_sample.sample(problem, n, num_levels=MORRIS_LEVELS, seed=seed)
     points = [
         {

@@ -16,7 +16,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 
 @dataclass(frozen=True)
@@ -51,6 +50,8 @@ def mean_ci(values, confidence: float = 0.95) -> Interval:
     if n < 2:
         return Interval(mean, math.nan, n, math.nan)
     std = float(sample.std(ddof=1))
+    from scipy import stats  # imported on use: worker processes never need it
+
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * std / math.sqrt(n))
     return Interval(mean, std, n, half)
 

@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from sim.experiment.runner import RunSpec, execute
 from sim.scenario import Scenario
@@ -64,6 +63,8 @@ def design_points(
         raise ValueError(f"n: {n!r} — a {design} design needs the number of points, n ≥ 1")
     bounds = [_range(path, params[path]) for path in paths]
     if design == "lhs":
+        from scipy.stats import qmc  # imported on use: worker processes never need it
+
         unit = qmc.LatinHypercube(d=len(paths), seed=seed).random(n)
     else:
         if n & (n - 1):
@@ -74,6 +75,8 @@ def design_points(
             )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # scipy's own power-of-2 warning
+            from scipy.stats import qmc
+
             unit = qmc.Sobol(d=len(paths), scramble=True, seed=seed).random(n)
     points = []
     for row in unit:
