@@ -54,6 +54,25 @@ class Aftermath:
 NOTHING = Aftermath(utility=0.0, loss=0.0, refunded=False, cost=0.0)
 
 
+def anything_after(scenario: Scenario) -> bool:
+    """Whether any after-purchase event can happen at all (else every aftermath is NOTHING).
+
+    >>> from sim import examples
+    >>> anything_after(examples.load("pizza"))
+    False
+    """
+    od, follow, returns = scenario.overdelivery, scenario.followup, scenario.returns
+    return bool(
+        od.bonus.probability > 0
+        or follow.contacts
+        or follow.thank_you
+        or follow.reassurance
+        or follow.remorse_cancel > 0
+        or returns.rate > 0
+        or (returns.policy == "lenient" and returns.fraud_rate > 0)
+    )
+
+
 def aftermath(scenario: Scenario, key: int, episode: int) -> Aftermath:
     """Decide the after-purchase events of ``episode`` for the customer with ``key``."""
     od, follow, returns = scenario.overdelivery, scenario.followup, scenario.returns

@@ -31,7 +31,7 @@ import numpy as np
 import simpy
 
 from sim import behaviour
-from sim.aftercare import Aftermath, aftermath
+from sim.aftercare import NOTHING, Aftermath, aftermath, anything_after
 from sim.distributions import Beta, Exponential, poisson_inverse
 from sim.journey import EpisodeScore, JourneyPlan, score_episode
 from sim.metrics import Collector, CustomerBook
@@ -220,6 +220,7 @@ class Model:
         self.streams = Streams(seed)
         self.plan = JourneyPlan(scenario)
         od = scenario.overdelivery
+        self.aftercare = anything_after(scenario)
         self.exceed_at = (
             [tp.name for tp in scenario.touchpoints].index(od.touchpoint) if od.touchpoint else -1
         )
@@ -389,7 +390,7 @@ class Model:
         for cell, level in zip(visit.cells, visit.delivered, strict=True):
             if self.quoters[cell] is not None:
                 self.quoters[cell].observe(level)
-        after = aftermath(self.scenario, c.key, c.episodes)
+        after = aftermath(self.scenario, c.key, c.episodes) if self.aftercare else NOTHING
         score = self._with_aftermath(score, after)
         if score.satisfaction < self.scenario.complaints.threshold:
             feeling = yield from self.voice(c, score)
