@@ -131,16 +131,23 @@ def quality(
     return np.asarray(direction) * (np.asarray(delivered) - norm) / jnd
 
 
+#: Shortfall (in the dimension's unit: hours, currency, points) still counted as a kept
+#: promise. Delivered time is a difference of clock readings, so a delivery exactly on the
+#: promise can come out 1e-15 h late from rounding alone; nobody notices a nanosecond.
+KEPT_TOLERANCE = 1e-9
+
+
 def promise_kept(delivered: ArrayLike, promise: ArrayLike, direction: ArrayLike) -> np.ndarray:
-    """True where the promise was kept (delivered at least as good as promised).
+    """True where the promise was kept (delivered at least as good as promised, up to
+    :data:`KEPT_TOLERANCE` of rounding).
 
     NaN promises (none made) count as kept: there was nothing to break.
 
-    >>> promise_kept(np.array([25.0, 35.0]), 30.0, -1.0).tolist()
-    [True, False]
+    >>> promise_kept(np.array([25.0, 35.0, 30.0 + 1e-14]), 30.0, -1.0).tolist()
+    [True, False, True]
     """
     gap = np.asarray(direction) * (np.asarray(delivered) - promise)
-    return ~(gap < 0)
+    return ~(gap < -KEPT_TOLERANCE)
 
 
 def value(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.behaviour import KEPT_TOLERANCE
 from sim.scenario import DIRECTION, Scenario, Touchpoint
 
 
@@ -173,7 +174,9 @@ def score_episode(
             felt_value = -(loss_aversion * (-felt) ** loss_curvature)
         else:
             felt_value = 0.0
-        kept = not direction * (level - promised_level) < 0.0  # NaN compares False: kept
+        # kept up to rounding (behaviour.KEPT_TOLERANCE); NaN compares False, so no promise
+        # counts as kept
+        kept = not direction * (level - promised_level) < -KEPT_TOLERANCE
         perceived[position] += weight * (
             quality_weight * (direction * (level - norm) / jnd) + felt_value
         )
