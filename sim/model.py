@@ -301,7 +301,8 @@ class Model:
         if rate <= 0:
             return
         key = self.streams.market_key
-        while True:
+        population = market.population
+        while not population or self.prospects < population:  # a used-up market: no one left
             n = self._paid
             self._paid += 1
             yield self.env.timeout(-math.log(uniform(key, ARRIVAL, 2 * n)) / rate)
@@ -650,7 +651,8 @@ class Model:
         index = c.episodes * SLOTS
         if uniform(c.key, TALK, index) >= probability:
             return None
-        valence = 1.0 if satisfaction >= 0 else -1.0  # "it was fine" counts as praise
+        # "it was fine" counts as praise; −1e-9 absorbs clock rounding in an exact delivery
+        valence = 1.0 if satisfaction >= -1e-9 else -1.0
         listeners = poisson_inverse(w.reach, uniform(c.key, TALK, index + 1))
         self.metrics.talk(self.env.now, valence, listeners, worst_cell)
         for listener in range(listeners):
