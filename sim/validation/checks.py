@@ -13,7 +13,7 @@ Every area of :mod:`sim.validation` returns a list of :class:`Check`; the test s
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
@@ -35,6 +35,14 @@ class Check:
     passed: bool
     source: str = ""
     note: str = ""
+    #: A known, documented disagreement between the model and the target: the check still
+    #: runs and is shown failing; the test suite requires it to keep failing until the
+    #: model is fixed (then the mark must go).
+    deviation: str = ""
+
+    def known(self, why: str) -> Check:
+        """This check marked as a known deviation, with the reason and where it is discussed."""
+        return replace(self, deviation=why)
 
     @classmethod
     def within(
@@ -149,8 +157,34 @@ class Check:
             self.target,
             self.simulated,
             self.tolerance,
-            "✅" if self.passed else "❌",
+            "✅" if self.passed else ("❌ known deviation" if self.deviation else "❌"),
         ]
+
+
+def verdict(checks: list[Check]) -> list[str]:
+    """What is wrong with a list of checks, one line each (empty: all is as documented).
+
+    A check that fails without a documented deviation is wrong; so is a known deviation
+    that now passes (the model was fixed: remove the mark and update the docs).
+
+    >>> ok = Check.at_least(area="a", name="ratio", bound=2.0, simulated=3.0)
+    >>> bad = Check.at_least(area="a", name="u-shape", bound=2.0, simulated=1.0)
+    >>> verdict([ok, bad.known("docs/model.md §10")])
+    []
+    >>> verdict([bad])
+    ['u-shape: simulated 1 against target ≥ 2 (one-sided)']
+    """
+    problems = []
+    for c in checks:
+        if not c.passed and not c.deviation:
+            problems.append(
+                f"{c.name}: simulated {c.simulated} against target {c.target} ({c.tolerance})"
+            )
+        elif c.passed and c.deviation:
+            problems.append(
+                f"{c.name}: marked as a known deviation but now passes — remove the mark"
+            )
+    return problems
 
 
 def mean_ci(samples, confidence: float = 0.95) -> tuple[float, float]:
