@@ -658,6 +658,14 @@ class Perception:
     ltr_neutral: float = param(7.5, _Number(0.0, 10.0), "likelihood-to-recommend at satisfaction 0")
     ltr_slope: float = param(4.0, _Number(0.0), "LTR points per unit of attitude")
 
+    def __post_init__(self) -> None:
+        # A partial table (jnd = {time = "5 min"}) keeps the defaults of the dimensions it
+        # leaves out; without this they would be missing and every gap NaN.
+        default = type(self).__dataclass_fields__["jnd"].default
+        given = {d: getattr(self.jnd, d) for d in DIMENSIONS}
+        filled = {d: getattr(default, d) if v is None else v for d, v in given.items()}
+        object.__setattr__(self, "jnd", ByDimension(**filled))
+
 
 @dataclass(frozen=True, kw_only=True)
 class Trust:

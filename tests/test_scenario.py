@@ -870,3 +870,12 @@ def test_one_bad_stage_gives_one_problem(tmp_path, old, new, path):
     error = load_error(edited_pizza(tmp_path, old, new))
     assert problem_at(error, path)
     assert error.problems == [problem_at(error, path)], error.problems
+
+
+def test_a_partial_jnd_table_keeps_the_other_defaults():
+    """Found by the field validation: jnd = {time = ...} alone left cost and service missing,
+    so every gap was NaN and the run silently produced NaN satisfaction."""
+    scenario = examples.load("pizza").replace({"perception.jnd": {"time": "5 min"}})
+    assert scenario.perception.jnd.service == 0.5 and scenario.perception.jnd.cost == 10.0
+    result = sim.run(scenario, seed=1, horizon="5 d")
+    assert math.isfinite(result.kpis["satisfaction_mean"])
