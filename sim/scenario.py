@@ -58,6 +58,11 @@ class ScenarioError(ValueError):
         lines = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"{len(problems)} problem(s){where}:\n{lines}")
 
+    def __reduce__(self):
+        # rebuilt from its own arguments, so an error raised in a worker process arrives
+        # whole (by default pickle would pass the message text as ``problems``)
+        return (type(self), (self.problems, self.source))
+
 
 # --------------------------------------------------------------------------- field specs
 class _Context:

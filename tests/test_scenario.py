@@ -879,3 +879,12 @@ def test_a_partial_jnd_table_keeps_the_other_defaults():
     assert scenario.perception.jnd.service == 0.5 and scenario.perception.jnd.cost == 10.0
     result = sim.run(scenario, seed=1, horizon="5 d")
     assert math.isfinite(result.kpis["satisfaction_mean"])
+
+
+def test_a_scenario_error_survives_pickling_from_a_worker_process():
+    import pickle
+
+    error = ScenarioError(["market.population: -1 — an integer ≥ 0"], "pizza.toml")
+    back = pickle.loads(pickle.dumps(error))
+    assert back.problems == error.problems and back.source == "pizza.toml"
+    assert str(back) == str(error)
