@@ -6,7 +6,8 @@
 >>> print(result.report())  # doctest: +SKIP
 """
 
-from sim import examples
+from sim import examples, sbg
+from sim.calibrate import Calibration, calibrate
 from sim.experiment import (
     Comparison,
     Optimum,
@@ -24,6 +25,7 @@ from sim.scenario import Scenario, ScenarioError
 from sim.version import __version__
 
 __all__ = [
+    "Calibration",
     "Comparison",
     "Model",
     "Optimum",
@@ -32,12 +34,14 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "__version__",
+    "calibrate",
     "clear_cache",
     "compare",
     "examples",
     "optimize",
     "replicate",
     "run",
+    "sbg",
     "sensitivity",
     "sweep",
 ]

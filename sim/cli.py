@@ -11,6 +11,8 @@ Examples::
     python -m sim compare pizza --policy "promise 60:touchpoints.delivery.promise.time=60" --reps 10
     python -m sim sweep pizza --param touchpoints.delivery.promise.time=20:90:8 --reps 5 \
         --store sweep.sqlite
+    python -m sim calibrate pizza --target churn_rate=0.6 --target nps=-20:5 \
+        --param retention.bad_episode_shock=0:6 --reps 8
 """
 
 from __future__ import annotations
@@ -67,8 +69,8 @@ def _run_parser() -> argparse.ArgumentParser:
     parser = _parser(
         "promise-gap",
         "Simulate promises vs delivery and print a report. Other commands: 'check FILE' "
-        "validates a scenario, 'list' shows the shipped ones, 'sweep' and 'compare' run "
-        "experiments (see 'promise-gap sweep --help').",
+        "validates a scenario, 'list' shows the shipped ones, 'sweep', 'compare' and "
+        "'calibrate' run experiments (see 'promise-gap sweep --help').",
     )
     parser.add_argument(
         "--out", metavar="DIR", help="also write the result tables (CSV) and charts (PNG) to DIR"
@@ -86,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             return _sweep(argv[1:])
         if argv[:1] == ["compare"]:
             return _compare(argv[1:])
+        if argv[:1] == ["calibrate"]:
+            return _calibrate(argv[1:])
         if argv[:1] == ["list"]:
             for name in examples.names():
                 print(f"{name:<14}{examples.load(name).description}")
@@ -285,6 +289,59 @@ def _compare(argv: list[str]) -> int:
     print(comparison.table(kpis))
     if args.out:
         comparison.runs.to_csv(args.out, index=False)
+        print(f"\nwrote {args.out}")
+    return 0
+
+
+def _calibrate(argv: list[str]) -> int:
+    from sim.calibrate import calibrate  # scipy.optimize only when calibrating
+
+    parser = _experiment_parser(
+        "calibrate", "Fit parameters so simulated KPIs match targets (simulated moments)."
+    )
+    parser.add_argument(
+        "--target",
+        metavar="KPI=VALUE[:SD]",
+        action="append",
+        required=True,
+        help="a KPI's target, optionally with the standard deviation it may miss by; repeatable",
+    )
+    parser.add_argument(
+        "--param",
+        metavar="PATH=LOW:HIGH",
+        action="append",
+        required=True,
+        help="a parameter to fit and its range; repeatable",
+    )
+    parser.add_argument(
+        "--max-evaluations", type=int, default=60, help="parameter points to try (default 60)"
+    )
+    parser.set_defaults(reps=8)
+    args = parser.parse_args(argv)
+    scenario, horizon, _ = _prepare(args)
+    targets = {}
+    for text in args.target:
+        name, sep, spec = text.partition("=")
+        parts = [_value(part) for part in spec.split(":")]
+        if not sep or not 1 <= len(parts) <= 2:
+            raise ScenarioError([f"--target {text!r} — write KPI=VALUE or KPI=VALUE:SD"])
+        targets[name.strip()] = parts[0] if len(parts) == 1 else tuple(parts)
+    params = dict(_param(text, "lhs") for text in args.param)
+    fit = calibrate(
+        scenario,
+        targets,
+        params,
+        reps=args.reps,
+        seed=args.seed,
+        horizon=horizon,
+        max_evaluations=args.max_evaluations,
+        workers=args.workers,
+        store=args.store,
+    )
+    print(fit)
+    print("\n--set " + " --set ".join(f"{k}={v:.4g}" for k, v in fit.values.items()))
+    if args.out:
+        fit.history.to_csv(args.out, index=False)
         print(f"\nwrote {args.out}")
     return 0
 

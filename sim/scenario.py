@@ -691,7 +691,7 @@ class Wom:
         0.35, _Number(0.0, 1.0), "extra talk probability at satisfaction +1"
     )
     negative_slope: float = param(
-        0.6, _Number(0.0, 1.0), "extra talk probability at satisfaction −1"
+        0.368, _Number(0.0, 1.0), "extra talk probability at satisfaction −1 (fitted)"
     )
     curvature: float = param(1.0, _Number(0.0, open_low=True), "exponent on |satisfaction|")
     reach: float = param(2.0, _Number(0.0), "mean people reached per talk (Poisson)")
@@ -773,9 +773,11 @@ class Retention:
     churn_b: float = param(
         29.0, _Number(0.0, open_low=True), "Beta(a, b) of baseline churn propensity h₀"
     )
-    satisfaction_effect: float = param(1.5, _Number(0.0), "β: hazard falls by exp(−β·S_cum)")
+    satisfaction_effect: float = param(
+        3.095, _Number(0.0), "β: hazard falls by exp(−β·S_cum) (fitted: docs/calibration.md)"
+    )
     bad_episode_shock: float = param(
-        3.0, _Number(0.0), "hazard × exp(shock·|s|) after a bad episode"
+        2.864, _Number(0.0), "hazard × exp(shock·|s|) after a bad episode (fitted)"
     )
     memory_floor: float = param(
         0.1,

@@ -70,6 +70,10 @@ class RunSpec:
     ``stream`` > 0 gives the run its own random numbers instead of sharing replication r's
     with every other spec (used to show what common random numbers buy).
     ``labels`` (policy name, parameter values) travel with the run into the output table.
+    ``measure`` (optional) computes more statistics from the run's
+    :class:`~sim.result.Result`: a picklable callable returning ``{name: float}``, with a
+    ``key`` (text identifying what it computes, part of the store key) and ``episodes``
+    (whether it needs ``Result.episodes``); see :class:`sim.calibrate.Statistics`.
     """
 
     scenario: Scenario
@@ -78,6 +82,7 @@ class RunSpec:
     horizon: float
     labels: dict[str, Any] = field(default_factory=dict, compare=False)
     stream: int = 0
+    measure: Any = None
 
     @property
     def seed_sequence(self) -> np.random.SeedSequence:
@@ -95,6 +100,8 @@ class RunSpec:
             self.stream,
             repr(float(self.horizon)),
         ]
+        if self.measure is not None:  # only then: keys of plain runs stay as they were
+            identity.append(self.measure.key)
         return hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:24]
 
     def record(self) -> dict[str, Any]:
@@ -110,10 +117,14 @@ class RunSpec:
 
 
 def simulate(spec: RunSpec) -> tuple[dict[str, float], float]:
-    """Run one spec; return its KPIs and wall time. A top-level function so it pickles."""
+    """Run one spec; return its KPIs (and the measure's statistics) and wall time. A
+    top-level function so it pickles."""
     started = time.perf_counter()
-    result = run(spec.scenario, seed=spec.seed_sequence, horizon=spec.horizon)
+    episodes = bool(getattr(spec.measure, "episodes", False))
+    result = run(spec.scenario, seed=spec.seed_sequence, horizon=spec.horizon, episodes=episodes)
     kpis = {name: float(value) for name, value in result.kpis.items()}
+    if spec.measure is not None:
+        kpis.update({name: float(value) for name, value in spec.measure(result).items()})
     return kpis, time.perf_counter() - started
 
 

@@ -493,6 +493,12 @@ def loss_aversion_checks(logs: dict[tuple, pd.DataFrame]) -> list[Check]:
             + ", ".join(f"{d:g} jnd: {_num(round(v, 3) + 0.0)}" for d, v in table["share"].items())
             + ". Gains k⁺·d^α grow without bound while a broken promise's S stops at −1, so the "
             "share rises with δ.",
+        ).known(
+            "within 10% up to 4 jnd of over-delivery, above it beyond 6 jnd: the default gain "
+            "slope k⁺ = 0.15 keeps rewarding extreme over-delivery. Gneezy & Epley's k⁺ ≈ 0 "
+            "suggests 0.10 or less (0.10 gives 0.096 at 8 jnd, with the loss-aversion ratio "
+            "still ≥ 10); the default stays until the other defaults are refitted with it, "
+            "docs/model.md §10."
         ),
         Check.within(
             area=AREA,

@@ -1,0 +1,782 @@
+"""Calibration: fit chosen parameters so simulated statistics match targets.
+
+**Method of simulated moments** (McFadden 1989; Pakes & Pollard 1989). For parameters θ
+the model is run ``reps`` times and each statistic's mean over the replications, m̄ᵢ(θ), is
+compared with its target tᵢ. The fit minimises
+
+    Q(θ) = Σᵢ ((m̄ᵢ(θ) − tᵢ) / σᵢ)²
+
+where σᵢ is the target's own standard deviation when given (a survey's sampling error, the
+slack you allow), else the standard error of m̄ᵢ at the start point (so every statistic counts
+in units of its own simulation noise: the usual diagonal MSM weighting). The weights are fixed
+before the search, so Q does not move under the optimiser's feet.
+
+**Common random numbers.** Every evaluation uses the same seeds (replication r draws from
+``SeedSequence(seed, spawn_key=(r,))``, each draw tied to a customer and a purpose), so
+Q(θ) is a deterministic function of θ: comparing two parameter values compares the same
+customers, not two samples. What is left is a fine "staircase" — a small change of θ flips
+a few customers' decisions — so Q is not differentiable, and gradient methods (which divide
+tiny differences by tiny steps) fail on it.
+
+**Search.** The parameters are rescaled to the unit box [0, 1]ᵈ. A Latin-hypercube design
+(``initial`` points, plus the start point) is run first, all in parallel, and the best point
+starts a bounded Nelder–Mead simplex (scipy.optimize) whose first steps span a quarter of each
+range. Nelder–Mead needs no derivatives, shrugs off a staircase finer than its simplex, and
+with a space-filling start rarely stops in a poor local minimum; it stops when the simplex is
+smaller than ``tolerance`` (1% of each range by default: finer than that, CRN steps make the
+answer meaningless) or after ``max_evaluations``. ``method="powell"`` (bounded Powell line
+searches) is the alternative.
+
+**Identification.** At the optimum each parameter is moved to both ends of its range (the
+others held at the fit), and by ±``step`` of its range for a local Jacobian. A parameter is
+*not identified* when, over its whole range, no target moves by more than 2σᵢ (or the move is
+within CRN noise); two parameters are *confounded* when their Jacobian columns (scaled by
+range and σ) are nearly collinear, or the scaled Jacobian is nearly rank-deficient — the
+targets then pin down a combination of them, not each. More parameters than targets is
+always flagged. Each finding is in ``Calibration.warnings`` and raised as an
+:class:`IdentificationWarning`.
+
+>>> import sim
+>>> fit = sim.calibrate(sim.examples.load("pizza"), {"promise_kept_rate": 0.8},
+...                     {"touchpoints.delivery.promise.time": (30, 90)}, reps=2,
+...                     horizon="5 d", max_evaluations=10, progress=False, workers=1)
+>>> 30 <= fit.values["touchpoints.delivery.promise.time"] <= 90
+True
+>>> list(fit.fit.columns[:3])
+['target', 'sd', 'simulated']
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import hashlib
+import inspect
+import math
+import pickle
+import sys
+import uuid
+import warnings
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from sim.experiment.runner import RunSpec, execute, local_executor
+from sim.experiment.stats import mean_ci
+from sim.metrics import KPI_NAMES
+from sim.result import Result
+from sim.scenario import Scenario, ScenarioError
+from sim.units import parse_duration
+
+METHODS = ("nelder-mead", "powell")
+#: Objective value of a point where some statistic could not be computed (all NaN).
+_UNUSABLE = 1e12
+
+
+class IdentificationWarning(UserWarning):
+    """A parameter the targets cannot pin down (see :func:`calibrate`)."""
+
+
+# --------------------------------------------------------------------------- statistics
+class Statistics:
+    """Custom statistics computed from each run's :class:`~sim.result.Result`.
+
+    ``functions`` is either ``{name: f}`` with ``f(result) -> float``, or one callable
+    ``f(result) -> Mapping[str, float]`` (a ``pandas.Series`` works) giving many at once.
+    Runs that compute them record the episode log (``Result.episodes``). ``key`` identifies
+    what is computed (names, source code, defaults and closures of the functions), so stored
+    and cached runs are reused only for the same statistics; a function whose source cannot
+    be read gets a unique key (never reused).
+
+    >>> stats = Statistics({"long_stays": lambda r: float((r.customers["episodes"] > 3).mean())})
+    >>> stats.names
+    ['long_stays']
+    """
+
+    episodes = True
+
+    def __init__(self, functions: Mapping[str, Callable] | Callable) -> None:
+        if callable(functions) and not isinstance(functions, Mapping):
+            self.functions: dict[str, Callable] | Callable = functions
+            self.names: list[str] | None = None  # known after the first run
+        elif isinstance(functions, Mapping) and functions:
+            bad = [name for name, f in functions.items() if not callable(f)]
+            if bad:
+                raise ValueError(
+                    f"statistics[{bad[0]!r}]: {functions[bad[0]]!r} — give a function "
+                    "f(result) -> float"
+                )
+            self.functions = dict(functions)
+            self.names = list(functions)
+        else:
+            raise ValueError(
+                f"statistics: {functions!r} — give {{name: f(result) -> float}} or one "
+                "f(result) -> {name: float}"
+            )
+        parts = (
+            [_identity(self.functions)]
+            if self.names is None
+            else [f"{name}={_identity(f)}" for name, f in self.functions.items()]
+        )
+        if any(part is None or part.endswith("=None") for part in parts):
+            parts.append(uuid.uuid4().hex)  # unknowable: never reuse a stored run
+        self.key = hashlib.sha256("\n".join(map(str, parts)).encode()).hexdigest()[:16]
+
+    def __call__(self, result: Result) -> dict[str, float]:
+        if self.names is None:
+            values = self.functions(result)
+            return {str(name): float(value) for name, value in dict(values).items()}
+        return {name: float(f(result)) for name, f in self.functions.items()}
+
+    def picklable(self) -> bool:
+        """Whether worker processes can receive these functions (not, say, a lambda or a
+        function defined in a notebook)."""
+        functions = [self.functions] if self.names is None else self.functions.values()
+        for f in functions:
+            target = f.func if isinstance(f, functools.partial) else f
+            module = sys.modules.get(getattr(target, "__module__", None) or "", None)
+            in_main = module is not None and module.__name__ == "__main__"
+            if in_main and getattr(module, "__file__", None) is None:  # notebook or REPL
+                return False
+        try:
+            pickle.dumps(self)
+        except (pickle.PicklingError, AttributeError, TypeError):
+            return False
+        return True
+
+
+def _identity(f: Any) -> str | None:
+    """Text that changes when what ``f`` computes changes (None when it cannot be told)."""
+    if isinstance(f, functools.partial):
+        inner = _identity(f.func)
+        return None if inner is None else f"partial({inner}, {f.args!r}, {f.keywords!r})"
+    if not hasattr(f, "__code__"):
+        return None
+    try:
+        source = inspect.getsource(f)
+        closure = [cell.cell_contents for cell in f.__closure__ or ()]
+    except (OSError, TypeError, ValueError):
+        return None
+    return (
+        f"{f.__module__}.{f.__qualname__}\n{source}\n{f.__defaults__!r}\n"
+        f"{f.__kwdefaults__!r}\n{closure!r}"
+    )
+
+
+# --------------------------------------------------------------------------- inputs
+@dataclass(frozen=True)
+class _Param:
+    path: str
+    low: float
+    high: float
+    integer: bool
+
+    def value(self, u: float) -> float | int:
+        """The parameter value at unit coordinate ``u`` ∈ [0, 1]."""
+        x = self.low + min(max(u, 0.0), 1.0) * (self.high - self.low)
+        return round(x) if self.integer else float(f"{x:.10g}")  # no 11.489999999999998
+
+    @property
+    def span(self) -> float:
+        return self.high - self.low
+
+
+def _check_params(scenario: Scenario, params: Mapping[str, Any]) -> list[_Param]:
+    if not isinstance(params, Mapping) or not params:
+        raise ValueError(
+            "params: give at least one dotted path with (low, high) bounds, e.g. "
+            "{'retention.bad_episode_shock': (0.0, 6.0)}"
+        )
+    checked, problems = [], []
+    for path, bounds in params.items():
+        if (
+            isinstance(bounds, str | bytes)
+            or not hasattr(bounds, "__len__")
+            or len(bounds) != 2
+            or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
+        ):
+            problems.append(f"params[{path!r}]: {bounds!r} — give numeric bounds (low, high)")
+            continue
+        low, high = bounds
+        if not (math.isfinite(low) and math.isfinite(high) and low < high):
+            problems.append(f"params[{path!r}]: {bounds!r} — need finite low < high")
+            continue
+        checked.append(_Param(path, float(low), float(high), _integer_field(scenario, path)))
+    if problems:
+        raise ValueError("\n".join(problems))
+    # Both ends of every range must be valid values of their fields: one replace per end
+    # reports bad paths (with did-you-mean) and out-of-range bounds, before anything runs.
+    found = []
+    for end in ("low", "high"):
+        try:
+            scenario.replace({p.path: p.value(0.0 if end == "low" else 1.0) for p in checked})
+        except ScenarioError as error:
+            found += [f"{problem} (the {end} bound of params)" for problem in error.problems]
+    if found:
+        unique = list(dict.fromkeys(found))
+        raise ScenarioError(
+            unique, "calibrate params: keep each range inside what its field allows"
+        )
+    return checked
+
+
+def _integer_field(scenario: Scenario, path: str) -> bool:
+    """Whether the field at ``path`` takes integers only (capacities, counts): it then
+    rejects a fractional value with a message about integers."""
+    try:
+        scenario.replace({path: 1.5})
+    except ScenarioError as error:
+        return any("integer" in problem for problem in error.problems)  # only this field changed
+    return False
+
+
+def _check_targets(
+    targets: Mapping[str, Any], known: list[str] | None
+) -> dict[str, tuple[float, float | None]]:
+    if not isinstance(targets, Mapping) or not targets:
+        raise ValueError(
+            "targets: give at least one statistic and its target, e.g. {'churn_rate': 0.3} "
+            "or {'churn_rate': (0.3, 0.02)} with a standard deviation"
+        )
+    checked = {}
+    for name, target in targets.items():
+        if known is not None and name not in known:
+            raise ValueError(_unknown(name, known))
+        if isinstance(target, tuple | list):
+            if len(target) != 2:
+                raise ValueError(f"targets[{name!r}]: {target!r} — give a value or (value, sd)")
+            value, sd = target
+            if not _number(sd) or not sd > 0:
+                raise ValueError(f"targets[{name!r}]: sd {sd!r} — must be a positive number")
+        else:
+            value, sd = target, None
+        if not _number(value) or not math.isfinite(value):
+            raise ValueError(f"targets[{name!r}]: {value!r} — must be a finite number")
+        checked[name] = (float(value), None if sd is None else float(sd))
+    return checked
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _unknown(name: str, known: list[str]) -> str:
+    own = [n for n in known if n not in KPI_NAMES]
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return (
+        f"targets: unknown statistic {name!r}{hint} Use a KPI ({', '.join(KPI_NAMES)}) or "
+        f"name it in statistics= (have: {', '.join(own) or 'none'})"
+    )
+
+
+# --------------------------------------------------------------------------- the result
+@dataclass
+class Calibration:
+    """Result of :func:`calibrate`.
+
+    * ``values`` — fitted parameter values, by path; ``scenario`` — with them applied;
+    * ``fit`` — per target: target, sd (σ used in the objective), simulated mean, its 95% CI
+      over replications (ci_low, ci_high), and z = (simulated − target)/σ;
+    * ``objective`` — Q at the fit (Σ z²); ``evaluations`` — parameter points simulated in the
+      search (each ``reps`` runs; the identification diagnostics add 4 per parameter);
+    * ``jacobian`` — d(statistic)/d(parameter) at the fit, natural units (central finite
+      differences with common random numbers);
+    * ``sensitivity`` — each statistic's change when a parameter goes from its low to its
+      high bound (others at the fit), in units of σ: the evidence behind ``warnings``;
+    * ``history`` — every evaluated point: parameters, statistic means, objective;
+    * ``warnings`` — identification problems and fits on a bound, in words;
+    * ``manifest`` — provenance (versions, seeds, replications, horizon, wall time).
+    """
+
+    values: dict[str, float]
+    scenario: Scenario
+    fit: pd.DataFrame
+    objective: float
+    evaluations: int
+    jacobian: pd.DataFrame
+    sensitivity: pd.DataFrame
+    history: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        bounds = self.manifest.get("bounds", {})
+        lines = [
+            f"calibrated {len(self.values)} parameter(s) in {self.evaluations} evaluations × "
+            f"{self.manifest.get('reps')} replications; objective Σz² = {self.objective:.3g}"
+        ]
+        for path, value in self.values.items():
+            low, high = bounds.get(path, (math.nan, math.nan))
+            lines.append(f"  {path} = {_num(value)}   (searched {_num(low)} … {_num(high)})")
+        header = f"{'target':>10}{'± sd':>9}{'simulated [95% CI]':>28}{'z':>7}"
+        lines.append(f"  {'statistic':<28}{header}")
+        for name, row in self.fit.iterrows():
+            ci = f"{_num(row.simulated)} [{_num(row.ci_low)}, {_num(row.ci_high)}]"
+            lines.append(
+                f"  {name:<28}{_num(row.target):>10}{_num(row.sd):>9}{ci:>28}{row.z:>7.2f}"
+            )
+        lines += [f"  warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def _num(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
+# --------------------------------------------------------------------------- calibrate
+def calibrate(
+    scenario: Scenario,
+    targets: Mapping[str, float | tuple[float, float]],
+    params: Mapping[str, tuple[float, float]],
+    *,
+    statistics: Mapping[str, Callable[[Result], float]]
+    | Callable[[Result], Mapping[str, float]]
+    | None = None,
+    reps: int = 8,
+    seed: int = 1,
+    horizon: float | str | None = None,
+    start: Mapping[str, float] | None = None,
+    method: str = "nelder-mead",
+    initial: int | None = None,
+    max_evaluations: int = 60,
+    tolerance: float = 0.01,
+    step: float = 0.1,
+    diagnostics: bool = True,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    store=None,
+    cache: bool | None = None,
+    progress: bool = True,
+) -> Calibration:
+    """Fit ``params`` so the simulated means of ``targets`` match them (see the module doc).
+
+    ``targets`` maps a statistic to its target value, or to ``(value, sd)`` where ``sd``
+    (same unit) sets how closely it must be matched; statistics are KPIs of ``Result.kpis``
+    (``churn_rate``, ``nps``, ``promise_kept_rate``, …) or named in ``statistics`` (functions
+    of a :class:`~sim.result.Result`, see :class:`Statistics`). ``params`` maps dotted
+    scenario paths to ``(low, high)``; integer fields (capacities) search integers. ``start``
+    (default: the middle of each range) is where the weights are measured and the design is
+    anchored; ``initial`` Latin-hypercube points (default 2d + 2) are tried before the local
+    search; ``max_evaluations`` caps the points simulated in the search, each with ``reps``
+    replications sharing the same seeds (common random numbers). ``diagnostics=False``
+    skips the identification runs (4 points per parameter).
+
+    Bad paths, bounds outside a field's allowed range and unknown KPI names fail at once;
+    names from a ``statistics`` function that returns a mapping are checked after the first
+    point has run.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method: {method!r} — use one of {', '.join(METHODS)}")
+    if reps < 2:
+        raise ValueError(f"reps: {reps!r} — need at least 2 (the weights need a variance)")
+    if max_evaluations < 2:
+        raise ValueError(f"max_evaluations: {max_evaluations!r} — need at least 2")
+    if not 0 < step <= 0.5 or not 0 < tolerance < 1:
+        raise ValueError("step must be in (0, 0.5] and tolerance in (0, 1): fractions of a range")
+    measure = None if statistics is None else Statistics(statistics)
+    known = None if measure is not None and measure.names is None else list(KPI_NAMES)
+    if measure is not None and measure.names is not None:
+        clash = sorted(set(measure.names) & set(KPI_NAMES))
+        if clash:
+            raise ValueError(f"statistics: {clash[0]!r} is a KPI name already; rename it")
+        known += measure.names
+    wanted = _check_targets(targets, known)
+    space = _check_params(scenario, params)
+    x0 = _start_point(space, start)
+    hours = scenario.horizon if horizon is None else parse_duration(horizon)
+    if not hours > 0:
+        raise ValueError(f"horizon: {horizon!r} — must be a positive duration like '180 d'")
+    n_initial = 2 * len(space) + 2 if initial is None else int(initial)
+
+    run_workers = workers
+    parallel = executor is None and (workers is None or workers > 1)
+    if measure is not None and parallel and not measure.picklable():
+        warnings.warn(
+            "statistics: these functions cannot be sent to worker processes (a lambda, or "
+            "defined in a notebook?); running in this process. Define them in a module to "
+            "run in parallel.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        run_workers = 1
+    pool, n_workers = (executor, 0) if executor is not None else local_executor(run_workers, reps)
+    search = _Search(
+        scenario,
+        space,
+        wanted,
+        measure,
+        reps,
+        seed,
+        hours,
+        dict(executor=pool, workers=1, store=store, cache=cache),
+    )
+    bar = tqdm(
+        total=max_evaluations + (4 * len(space) if diagnostics else 0),
+        desc="calibrate",
+        unit="point",
+        disable=not progress,
+    )
+    search.bar = bar
+    try:
+        design = _design(len(space), n_initial, seed, max_evaluations - 1)
+        search.batch([x0, *design])  # one parallel round: the start and the design
+        search.weights_at(x0)
+        best = min(search.memo, key=lambda k: search.memo[k]["objective"])
+        if search.evaluations < max_evaluations:
+            _local_search(search, np.array(best), method, tolerance, max_evaluations)
+        else:
+            search.stopped = "max_evaluations reached"
+        best = min(search.memo, key=lambda k: search.memo[k]["objective"])
+        evaluations = search.evaluations
+        jacobian, sensitivity, notes = (
+            _diagnose(search, np.array(best), step)
+            if diagnostics
+            else (pd.DataFrame(), pd.DataFrame(), [])
+        )
+    finally:
+        bar.close()
+        if executor is None and pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    values = {p.path: p.value(u) for p, u in zip(space, best, strict=True)}
+    notes = _bound_notes(space, best) + notes
+    if len(space) > len(wanted):
+        notes.insert(
+            0,
+            f"{len(space)} parameters but {len(wanted)} target(s): at most {len(wanted)} "
+            "combination(s) of the parameters can be identified",
+        )
+    for note in notes:
+        warnings.warn(note, IdentificationWarning, stacklevel=2)
+    point = search.memo[best]
+    manifest = dict(
+        search.manifest(),
+        method=method,
+        bounds={p.path: (p.low, p.high) for p in space},
+        start={p.path: p.value(u) for p, u in zip(space, x0, strict=True)},
+        workers=n_workers or 1,
+        stopped=search.stopped,
+    )
+    return Calibration(
+        values=values,
+        scenario=scenario.replace(values),
+        fit=_fit_table(point, wanted, search.sigma),
+        objective=point["objective"],
+        evaluations=evaluations,
+        jacobian=jacobian,
+        sensitivity=sensitivity,
+        history=search.history(),
+        warnings=notes,
+        manifest=manifest,
+    )
+
+
+def _start_point(space: list[_Param], start: Mapping[str, float] | None) -> tuple:
+    start = dict(start or {})
+    unknown = [path for path in start if path not in {p.path for p in space}]
+    if unknown:
+        raise ValueError(f"start: {unknown[0]!r} is not one of the params")
+    point = []
+    for p in space:
+        value = start.get(p.path, (p.low + p.high) / 2.0)
+        if not _number(value) or not p.low <= value <= p.high:
+            bounds = f"({p.low:g}, {p.high:g})"
+            raise ValueError(f"start[{p.path!r}]: {value!r} — must lie within {bounds}")
+        point.append((value - p.low) / p.span)
+    return tuple(point)
+
+
+def _design(d: int, n: int, seed: int, budget: int) -> list[tuple]:
+    n = max(0, min(n, budget))
+    if n == 0:
+        return []
+    from scipy.stats import qmc  # imported on use: `import sim` stays light for workers
+
+    unit = qmc.LatinHypercube(d=d, seed=seed).random(n)
+    return [tuple(float(u) for u in row) for row in unit]
+
+
+# --------------------------------------------------------------------------- the search
+class _Search:
+    """Evaluates unit-box points (memoised), keeps the weights, the history and the count."""
+
+    def __init__(self, scenario, space, wanted, measure, reps, seed, hours, options) -> None:
+        self.scenario, self.space, self.wanted = scenario, space, wanted
+        self.measure, self.reps, self.seed, self.hours = measure, reps, seed, hours
+        self.options = options
+        self.memo: dict[tuple, dict[str, Any]] = {}
+        self.order: list[tuple] = []
+        self.sigma: dict[str, float] = {}
+        self.evaluations = 0
+        self.executions: list = []
+        self.bar = None
+        self.stopped = "converged"
+
+    def _key(self, x) -> tuple:
+        """The point on a grid of 0.1% of each range (integers: on the integers); finer
+        differences are below what common random numbers can resolve."""
+        key = []
+        for p, u in zip(self.space, x, strict=True):
+            u = round(min(max(float(u), 0.0), 1.0), 3)
+            key.append(round((p.value(u) - p.low) / p.span, 6) if p.integer else u)
+        return tuple(key)
+
+    def batch(self, points, count: bool = True) -> list[dict[str, Any]]:
+        """Simulate every new point (all replications of all points in one parallel call)."""
+        keys = [self._key(x) for x in points]
+        new = list(dict.fromkeys(k for k in keys if k not in self.memo))
+        if new:
+            specs = []
+            for key in new:
+                variant = self.scenario.replace(
+                    {p.path: p.value(u) for p, u in zip(self.space, key, strict=True)}
+                )
+                specs += [
+                    RunSpec(variant, self.seed, r, self.hours, measure=self.measure)
+                    for r in range(self.reps)
+                ]
+            execution = execute(specs, progress=False, description="calibrate", **self.options)
+            self.executions.append(execution)
+            for i, key in enumerate(new):
+                outcomes = execution.outcomes[i * self.reps : (i + 1) * self.reps]
+                self._record(key, outcomes)
+            if count:
+                self.evaluations += len(new)
+            if self.bar is not None:
+                self.bar.update(len(new))
+                best = min(v["objective"] for v in self.memo.values()) if self.sigma else None
+                if best is not None:
+                    self.bar.set_postfix(best=f"{best:.3g}")
+        return [self.memo[k] for k in keys]
+
+    def _record(self, key, outcomes) -> None:
+        failed = [o for o in outcomes if o.error is not None]
+        if len(failed) == len(outcomes):
+            raise RuntimeError(f"every run failed at {self._labels(key)}; first: {failed[0].error}")
+        if self.measure is not None and self.measure.names is None and not self.order:
+            names = list(KPI_NAMES) + [n for n in outcomes[0].kpis if n not in KPI_NAMES]
+            for name in self.wanted:
+                if name not in names:
+                    raise ValueError(_unknown(name, names))
+        samples = {
+            name: np.array(
+                [np.nan if o.kpis is None else o.kpis.get(name, np.nan) for o in outcomes],
+                dtype=float,
+            )
+            for name in self.wanted
+        }
+        self.memo[key] = {"samples": samples, "objective": math.nan}
+        self.order.append(key)
+        if self.sigma:
+            self.memo[key]["objective"] = self._objective(samples)
+
+    def weights_at(self, x0) -> None:
+        """σᵢ: the target's sd if given, else the standard error of the mean at ``x0``."""
+        [point] = self.batch([x0])
+        for name, (value, sd) in self.wanted.items():
+            if sd is None:
+                ci = mean_ci(point["samples"][name])
+                if ci.n < 2:
+                    warnings.warn(
+                        f"targets[{name!r}]: fewer than 2 replications could compute it at the "
+                        "start point, so its noise is unknown; give the target an sd, "
+                        "(value, sd), or a longer horizon",
+                        RuntimeWarning,
+                        stacklevel=4,
+                    )
+                se = ci.std / math.sqrt(ci.n) if ci.n >= 2 else math.nan
+                floor = 1e-3 * max(abs(value), 1e-3)  # a noiseless statistic still needs a scale
+                sd = se if math.isfinite(se) and se > floor else floor
+            self.sigma[name] = sd
+        for entry in self.memo.values():
+            entry["objective"] = self._objective(entry["samples"])
+
+    def _objective(self, samples) -> float:
+        total = 0.0
+        for name, (value, _) in self.wanted.items():
+            values = samples[name][~np.isnan(samples[name])]
+            if values.size == 0:
+                return _UNUSABLE
+            total += ((values.mean() - value) / self.sigma[name]) ** 2
+        return float(total)
+
+    def __call__(self, x) -> float:
+        """The objective at unit point ``x`` (what scipy minimises)."""
+        return self.batch([x])[0]["objective"]
+
+    def _labels(self, key) -> dict[str, float]:
+        return {p.path: p.value(u) for p, u in zip(self.space, key, strict=True)}
+
+    def history(self) -> pd.DataFrame:
+        rows = []
+        for i, key in enumerate(self.order):
+            entry = self.memo[key]
+            rows.append(
+                {
+                    "evaluation": i,
+                    **self._labels(key),
+                    **{n: float(np.nanmean(s)) for n, s in entry["samples"].items()},
+                    "objective": entry["objective"],
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def manifest(self) -> dict[str, Any]:
+        from sim.experiment.replications import _combined_manifest
+
+        manifest = _combined_manifest(self.executions)
+        manifest["scenarios"] = len(manifest["scenarios"])  # one per point: a count will do
+        targets = {k: v[0] for k, v in self.wanted.items()}
+        return dict(manifest, targets=targets, sigma=dict(self.sigma), reps=self.reps)
+
+
+class _Budget(Exception):
+    """Raised inside the objective when ``max_evaluations`` points have been simulated."""
+
+
+def _local_search(search: _Search, x0: np.ndarray, method: str, tolerance: float, limit: int):
+    """Polish from ``x0`` with bounded Nelder–Mead (or Powell) until converged or ``limit``."""
+    d = len(x0)
+    if method == "nelder-mead":
+        simplex = [x0]
+        for j in range(d):  # first steps span a quarter of each range, pointing inwards
+            vertex = x0.copy()
+            vertex[j] += 0.25 if vertex[j] + 0.25 <= 1.0 else -0.25
+            simplex.append(vertex)
+        options = dict(initial_simplex=np.array(simplex), xatol=tolerance, fatol=0.05)
+    else:
+        options = dict(xtol=tolerance, ftol=1e-3, direc=np.eye(d) * 0.25)
+    options["maxfev"] = 10 * limit  # repeated points are free (memoised); the cap is below
+
+    def objective(x) -> float:
+        key = search._key(x)
+        if key not in search.memo and search.evaluations >= limit:
+            raise _Budget
+        return search(x)
+
+    from scipy import optimize as scipy_optimize  # imported on use, like qmc above
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # scipy's "maxfev reached"
+        try:
+            scipy_optimize.minimize(
+                objective,
+                x0,
+                method="Nelder-Mead" if method == "nelder-mead" else "Powell",
+                bounds=[(0.0, 1.0)] * d,
+                options=options,
+            )
+        except _Budget:
+            search.stopped = "max_evaluations reached"
+
+
+# --------------------------------------------------------------------------- diagnostics
+def _diagnose(search: _Search, best: np.ndarray, step: float):
+    """Local Jacobian (±step of each range) and whole-range effects at the optimum."""
+    d, names = len(best), list(search.wanted)
+    points = []
+    for j in range(d):
+        for u in (best[j] - step, best[j] + step, 0.0, 1.0):
+            x = best.copy()
+            x[j] = min(max(u, 0.0), 1.0)
+            points.append(x)
+    results = search.batch(points, count=False)
+    jacobian = pd.DataFrame(index=names, columns=[p.path for p in search.space], dtype=float)
+    effect = jacobian.copy()
+    moved = jacobian.copy().astype(bool)
+    for j, p in enumerate(search.space):
+        minus, plus, low, high = results[4 * j : 4 * j + 4]
+        du = min(best[j] + step, 1.0) - max(best[j] - step, 0.0)
+        for name in names:
+            sigma = search.sigma[name]
+            difference = np.nanmean(plus["samples"][name] - minus["samples"][name])
+            jacobian.loc[name, p.path] = difference / (du * p.span) if du > 0 else math.nan
+            change = high["samples"][name] - low["samples"][name]
+            ci = mean_ci(change)
+            effect.loc[name, p.path] = ci.mean / sigma
+            noise = ci.half_width if math.isfinite(ci.half_width) else 0.0
+            moved.loc[name, p.path] = abs(ci.mean) > max(2.0 * sigma, noise)
+    notes = []
+    for p in search.space:
+        if not moved[p.path].any():
+            strongest = effect[p.path].abs().max()
+            notes.append(
+                f"{p.path} is not identified: over its whole range ({_num(p.low)} … "
+                f"{_num(p.high)}) no target moves by more than 2σ (largest move "
+                f"{strongest:.2g}σ); its fitted value is arbitrary — fix it from other "
+                "evidence or add a target it moves"
+            )
+    notes += _collinearity(jacobian, search)
+    jacobian.index.name = effect.index.name = "statistic"
+    return jacobian, effect, notes
+
+
+def _collinearity(jacobian: pd.DataFrame, search: _Search) -> list[str]:
+    """Nearly collinear or rank-deficient scaled Jacobian columns (among moving parameters)."""
+    scale = np.array([[p.span / search.sigma[n] for p in search.space] for n in jacobian.index])
+    scaled = jacobian.to_numpy(dtype=float) * scale
+    if not np.isfinite(scaled).all() or scaled.shape[1] < 2:
+        return []
+    norms = np.linalg.norm(scaled, axis=0)
+    live = [j for j in range(scaled.shape[1]) if norms[j] > 1e-9]
+    notes = []
+    paths = [p.path for p in search.space]
+    for a in range(len(live)):
+        for b in range(a + 1, len(live)):
+            i, j = live[a], live[b]
+            cosine = float(scaled[:, i] @ scaled[:, j] / (norms[i] * norms[j]))
+            if abs(cosine) > 0.98:
+                notes.append(
+                    f"{paths[i]} and {paths[j]} are confounded: they move the targets in "
+                    f"nearly the same proportions (|cos| = {abs(cosine):.3f}); the targets pin "
+                    "down a combination of them, not each"
+                )
+    if len(live) >= 2 and not notes:
+        unit = scaled[:, live] / norms[live]
+        singular = np.linalg.svd(unit, compute_uv=False)
+        rank = int((singular > 0.05 * singular[0]).sum())
+        if rank < len(live):
+            notes.append(
+                f"the scaled Jacobian has rank {rank} for {len(live)} moving parameters "
+                f"(singular values {', '.join(f'{s:.2g}' for s in singular)}): the targets "
+                f"pin down only {rank} combination(s) of them"
+            )
+    return notes
+
+
+def _bound_notes(space: list[_Param], best) -> list[str]:
+    notes = []
+    for p, u in zip(space, best, strict=True):
+        if u <= 0.01 or u >= 0.99:
+            side = "low" if u <= 0.01 else "high"
+            notes.append(
+                f"{p.path} = {_num(p.value(u))} is on its {side} bound: the best fit may lie "
+                "outside the range — widen it if the field allows"
+            )
+    return notes
+
+
+def _fit_table(point, wanted, sigma) -> pd.DataFrame:
+    rows = {}
+    for name, (value, _) in wanted.items():
+        ci = mean_ci(point["samples"][name])
+        rows[name] = {
+            "target": value,
+            "sd": sigma[name],
+            "simulated": ci.mean,
+            "ci_low": ci.low,
+            "ci_high": ci.high,
+            "n": ci.n,
+            "z": (ci.mean - value) / sigma[name],
+        }
+    table = pd.DataFrame(rows).T
+    table["n"] = table["n"].astype(int)
+    table.index.name = "statistic"
+    return table
