@@ -91,9 +91,13 @@ def test_no_global_or_unseeded_random_state_in_the_package():
     for path in (ROOT / "sim").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"^\s*import random\b|^\s*from random import", text, re.M), path
+        # the validation suite's offline planning (the FCFS recursion that sets tolerance
+        # bands) may take an explicit integer seed argument; the engine never does
+        offline = path.parent.name == "validation"
         for call in re.findall(r"np\.random\.(\w+)\(([^)]*)\)", text):
             name, args = call
-            assert name == "SeedSequence" or (name == "default_rng" and args.strip().isdigit()), (
+            seeded = args.strip().isdigit() or (offline and args.strip() == "seed")
+            assert name == "SeedSequence" or (name == "default_rng" and seeded), (
                 f"{path.name}: np.random.{name}({args}) — draws must come from sim.rng"
             )
 
