@@ -151,14 +151,16 @@ class Check:
         )
 
     def row(self) -> list[str]:
-        """Cells of the markdown table: check, target, simulated ± CI, tolerance, pass."""
-        return [
+        """Cells of the markdown table: check, target, simulated ± CI, tolerance, pass
+        (a ``|`` inside a cell, as in |F − F̂|, is escaped so it cannot split the row)."""
+        cells = [
             self.name,
             self.target,
             self.simulated,
             self.tolerance,
             "✅" if self.passed else ("❌ known deviation" if self.deviation else "❌"),
         ]
+        return [cell.replace("|", "\\|") for cell in cells]
 
 
 def verdict(checks: list[Check]) -> list[str]:
