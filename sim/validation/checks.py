@@ -72,53 +72,38 @@ class Check:
         )
 
     @classmethod
-    def at_least(
-        cls,
-        *,
-        area: str,
-        name: str,
-        bound: float,
-        simulated: float,
-        half_width: float | None = None,
-        unit: str = "",
-        source: str = "",
-        note: str = "",
-        digits: int = 4,
-    ) -> Check:
-        """Pass when simulated ≥ bound."""
-        return cls(
-            area=area,
-            name=name,
-            target=f"≥ {_fmt(bound, digits, unit)}",
-            simulated=_fmt(simulated, digits, unit, half_width),
-            tolerance="one-sided",
-            passed=bool(simulated >= bound),
-            source=source,
-            note=note,
-        )
+    def at_least(cls, *, bound: float, simulated: float, **details) -> Check:
+        """Pass when simulated ≥ bound (other keywords as in :meth:`within`)."""
+        return cls._one_sided("≥", bound, simulated, simulated >= bound, **details)
 
     @classmethod
-    def at_most(
+    def at_most(cls, *, bound: float, simulated: float, **details) -> Check:
+        """Pass when simulated ≤ bound (other keywords as in :meth:`within`)."""
+        return cls._one_sided("≤", bound, simulated, simulated <= bound, **details)
+
+    @classmethod
+    def _one_sided(
         cls,
+        symbol: str,
+        bound: float,
+        simulated: float,
+        passed: bool,
         *,
         area: str,
         name: str,
-        bound: float,
-        simulated: float,
         half_width: float | None = None,
         unit: str = "",
         source: str = "",
         note: str = "",
         digits: int = 4,
     ) -> Check:
-        """Pass when simulated ≤ bound."""
         return cls(
             area=area,
             name=name,
-            target=f"≤ {_fmt(bound, digits, unit)}",
+            target=f"{symbol} {_fmt(bound, digits, unit)}",
             simulated=_fmt(simulated, digits, unit, half_width),
             tolerance="one-sided",
-            passed=bool(simulated <= bound),
+            passed=bool(passed),
             source=source,
             note=note,
         )
