@@ -24,7 +24,7 @@ from sim.queueing import (
     mmc_wait_survival,
     windowed_quantile_coverage,
 )
-from sim.validation import queueing
+from sim.validation import queueing, verdict
 
 # (servers, arrival rate) with μ = 1: θ = cμ − λ below, equal to (c = 2, λ = 1) and above μ
 QUEUES = [(1, 0.5), (1, 0.95), (2, 1.0), (3, 2.4), (4, 2.0), (4, 3.8), (8, 7.0)]
@@ -131,5 +131,5 @@ def checks():
 
 @pytest.mark.slow
 def test_every_queueing_check_passes(checks):
-    failing = [" | ".join(check.row()) for check in checks if not check.passed]
-    assert not failing, "failing queueing checks:\n" + "\n".join(failing)
+    problems = verdict(checks)  # the rule every area follows (sim.validation.checks)
+    assert not problems, "\n".join(problems)
