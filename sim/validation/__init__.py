@@ -93,7 +93,7 @@ def write(path: str = "docs/validation.md", workers: int | None = None) -> dict[
     results, seconds = {}, {}
     for name in AREAS:
         started = time.perf_counter()
-        results[name] = area(name).checks(workers=workers)
+        results.update(run([name], workers))
         seconds[name] = time.perf_counter() - started
         print(f"{name}: {sum(c.passed for c in results[name])}/{len(results[name])} pass")
         for problem in verdict(results[name]):
