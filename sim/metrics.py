@@ -330,7 +330,7 @@ class Collector:
     def touchpoint_table(self) -> pd.DataFrame:
         plan, c = self.plan, self.cell
         visits = c["visits"]
-        is_time = np.array([d == "time" for _, d in plan.cells])
+        is_time = np.array(plan.is_time)
         with np.errstate(invalid="ignore", divide="ignore"):
             table = pd.DataFrame(
                 {
