@@ -6,15 +6,16 @@ the purpose, so changing one policy never reshuffles another's randomness.
 * **Surprise bonus** (``overdelivery.bonus``): a small delight at a cost.
 * **Thank-you** (``followup.thank_you``): a small lift.
 * **Marketing contacts** (``followup.contacts``): up to ``tolerated_contacts`` bring the next
-  purchase forward; each one beyond that annoys with probability ``stalked_share`` (seed
-  001: 23% of customers feel stalked when contacted too often).
+  purchase forward; each one beyond that annoys with probability ``stalked_share`` (The
+  Customer in Context survey, 2018: 23% of customers feel stalked when contacted too often).
 * **Returns** (``returns``): honest customers return ``rate`` of purchases; ``strict`` rules
   (receipt required) refuse the ``no_receipt`` share of them — an honest customer treated
   as a suspect loses ``refusal_penalty`` utility — while blocking fraud; ``lenient`` rules
-  refund everyone, fraud included (seed 000: rules built against the rare cheat punish the
-  honest majority).
+  refund everyone, fraud included (practitioner advice: rules built against the rare cheat
+  punish the honest majority; docs/sources.md §15).
 * **Buyer's remorse** (``followup.remorse_cancel``): a purchase may be cancelled within 24 h;
-  reassurance in that window prevents ``reassurance_effect`` of cancellations (seed 003).
+  reassurance in that window prevents ``reassurance_effect`` of cancellations (practitioner
+  advice, docs/sources.md §15).
 
 >>> from sim import examples
 >>> after = aftermath(examples.load("pizza"), key=7, episode=1)

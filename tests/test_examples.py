@@ -85,7 +85,7 @@ def test_car_service_bill_under_estimate_lifts_trust_and_pick_one_beats_all_thre
     assert significant(c, "cost only", "trust_mean", +1)
     assert significant(c, "cost only", "churn_rate", -1)
     assert significant(c, "cost only", "profit", +1)
-    # Seed 003: pick one. All three delight more but cost more than they earn.
+    # Practitioner advice: pick one. All three delight more but cost more than they earn.
     pick_one = sim.compare(
         garage,
         {"cost only": cost, "all three": {**time_, **cost, **service}},
@@ -110,7 +110,7 @@ def test_ecommerce_strict_returns_punish_the_honest_majority_and_reassurance_cut
         progress=False,
     )
     s = c.summary["mean"]
-    # many more honest customers refused than cheats stopped (seed 000)
+    # many more honest customers refused than cheats stopped (docs/sources.md §15)
     assert s[("strict", "refused_returns")] > 3 * s[("lenient", "fraud_refunds")]
     assert significant(c, "strict", "nps", -1)
     assert significant(c, "strict", "satisfaction_mean", -1)

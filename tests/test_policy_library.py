@@ -147,7 +147,7 @@ def test_contacts_beyond_the_tolerated_number_annoy_about_23_percent(pizza):
         horizon="60 d",
     )
     share = one_extra.kpis["annoyed"] / one_extra.kpis["purchases"]
-    assert share == pytest.approx(0.23, abs=0.02)  # seed 001: 23% feel stalked
+    assert share == pytest.approx(0.23, abs=0.02)  # Customer in Context 2018: 23% feel stalked
     tolerated = sim.run(pizza.replace({"followup.contacts": 1}), seed=1, horizon="60 d")
     assert tolerated.kpis["annoyed"] == 0
 

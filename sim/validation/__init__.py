@@ -28,7 +28,7 @@ AREAS = (
     "retention",  # shifted-beta-geometric survival (Fader & Hardie 2007)
     "response",  # loss aversion, kept ≈ exceeded, U-shaped WOM 3:1, recovery paradox
     "field",  # Xie et al. 2024, Cui et al. 2024, Ho & Zheng 2004
-    "seed_facts",  # DESIGN.md §2: 32% / 45% / 47%, dissatisfied share more
+    "seed_facts",  # survey facts (PwC 2018 and others): 32% / 45% / 47%, dissatisfied share more
 )
 
 

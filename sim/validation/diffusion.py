@@ -29,7 +29,7 @@ REPLICATIONS = 20
 SEED = 1969
 GRID_STEP = 0.01  # periods between the points where F_sim and F are compared
 BANDWIDTH = 1.0  # periods: Gaussian kernel smoothing the adoption rate to find its peak
-TOLERANCE_F = 0.02  # max |F_sim − F|, a share of N (literature.md, validation target 3)
+TOLERANCE_F = 0.02  # max |F_sim − F|, a share of N (set in advance: docs/sources.md §16)
 TOLERANCE_PEAK = 0.3  # periods, on t*
 SOURCE_BASS = "Bass 1969; Sultan, Farley & Lehmann 1990"
 
@@ -77,7 +77,7 @@ exactly Bass's untouched share 1 − F.
   replication's adoption rate, smoothed with a Gaussian kernel of {BANDWIDTH} period; the
   Bass density is symmetric about t* (a logistic shape), so smoothing does not move its peak.
 
-**Tolerances** (literature.md, validation target 3): max |F_sim − F| ≤ {TOLERANCE_F},
+**Tolerances** (set in advance, docs/sources.md §16): max |F_sim − F| ≤ {TOLERANCE_F},
 t* ± {TOLERANCE_PEAK} period, F(t*) ± {TOLERANCE_F}. Finite N adds noise of order
 1/√N = 0.01 to one replication's curve and the mean over {REPLICATIONS} has 1/√{REPLICATIONS} of
 that, so the tolerances leave room for the mean-field approximation, not for luck.

@@ -29,7 +29,7 @@ SEGMENTS = {
 FIT_YEARS = 7  # the paper fits years 1–7 and projects the rest
 TOLERANCE_ALPHA, TOLERANCE_BETA, TOLERANCE_LL = 0.005, 0.02, 0.05  # half a reported digit
 TOLERANCE_PROJECTION = 1.0  # per 1,000: the paper's integer rounding plus its rounded α, β
-TOLERANCE_SURVIVAL = 20.0  # per 1,000 = 2 points per 100 (literature.md, target 2)
+TOLERANCE_SURVIVAL = 20.0  # per 1,000 = 2 points per 100 (set in advance, docs/sources.md §16)
 REFIT_SE = 3.0  # refitted α, β must lie within this many standard errors of the truth
 
 COHORT = 10_000  # customers simulated per segment ...
@@ -75,7 +75,7 @@ t purchases.
 
 **Simulated cohorts.** For each segment {COHORT:,} customers ({REPLICATIONS} runs of
 {COHORT // REPLICATIONS:,}) with θ ~ Beta of the published α, β. Survival per 1,000 must be within
-{TOLERANCE_SURVIVAL:g} (2 points per 100, literature.md target 2) of the sBG curve in every year
+{TOLERANCE_SURVIVAL:g} (2 points per 100, set in advance) of the sBG curve in every year
 0–{FIT_YEARS}; the table shows the worst year. Customers do not interact here, so a survivor
 count is binomial and its standard error is at most √(0.25/{COHORT:,}) = 5 per 1,000: the
 tolerance is four standard errors, and the CI shown is the binomial one. Refitting sBG to the

@@ -77,7 +77,7 @@ def test_quantiles_invert_the_survival_functions(servers, arrival_rate, p):
 
 
 def test_literature_quotes_are_sojourn_quantiles():
-    """literature.md §5: M/M/1 λ = 0.8 and M/M/3 λ = 2.4 (μ = 1)."""
+    """The planned quotes (docs/sources.md §5): M/M/1 λ = 0.8 and M/M/3 λ = 2.4 (μ = 1)."""
     assert mm1_sojourn_quantile(0.90, 0.8, 1.0) == pytest.approx(11.513, abs=5e-4)
     assert mm1_sojourn_quantile(0.95, 0.8, 1.0) == pytest.approx(14.979, abs=5e-4)
     assert mmc_sojourn_quantile(0.90, 3, 2.4, 1.0) == pytest.approx(4.532, abs=5e-4)

@@ -1,4 +1,4 @@
-"""Seed-facts validation area: the survey of simulated customers (sim.validation.seed_facts).
+"""Survey-facts validation area: the survey of simulated customers (sim.validation.seed_facts).
 
 The survey's definitions are checked exactly on a hand-written episode log; the full
 comparison with the survey figures runs ``checks()`` once and is marked slow.
