@@ -12,7 +12,7 @@ notebook can plot a response curve over a grid. Units:
 
 The chain, for customer i at touchpoint k and dimension j::
 
-    E = τ·P + (1 − τ)·X                       expectation          (DESIGN §3)
+    E = τ·P + (1 − τ)·X                       expectation          (Zeithaml et al. 1993)
     d = direction·(D − E)/jnd                  disconfirmation      (Oliver 1980)
     d' = sign(d)·max(|d| − z, 0)               zone of tolerance    (Zeithaml et al. 1993)
     v = k⁺·d'^α  or  −λ·(−d')^β                 asymmetric value     (Tversky & Kahneman 1992)
@@ -66,8 +66,10 @@ def _clip(x, low: float, high: float):
 def expectation(promise: ArrayLike, prior: ArrayLike, trust: ArrayLike) -> np.ndarray:
     """What the customer expects: the promise weighted by trust, the rest from the prior.
 
-    ``E = τ·P + (1 − τ)·X`` (DESIGN §3). Where there is no promise (``promise`` is NaN) the
-    customer expects the prior ``X`` — own experience, word of mouth or the market norm.
+    ``E = τ·P + (1 − τ)·X``: promises shift expectations (Zeithaml, Berry & Parasuraman
+    1993); the trust-weighted mix is a modelling choice (docs/sources.md §1). Where there is
+    no promise (``promise`` is NaN) the customer expects the prior ``X`` — own experience,
+    word of mouth or the market norm.
 
     >>> float(expectation(30.0, 40.0, 0.75))
     32.5
@@ -79,17 +81,35 @@ def expectation(promise: ArrayLike, prior: ArrayLike, trust: ArrayLike) -> np.nd
     return np.where(np.isnan(promise), prior, mixed)
 
 
+def promise_weight(trust: ArrayLike, experiences: ArrayLike, prior_weight: float) -> np.ndarray:
+    """Weight of the promise in expectations: ``τ·(1 − ω)^n`` after ``n`` own purchases.
+
+    A newcomer has only the promise and hearsay to go on, so trust decides how far the
+    promise sets expectations. Each purchase adds own experience with the same weight ω
+    that moves the prior (:func:`update_prior`), and the promise's share fades by (1 − ω):
+    an experienced customer expects what they usually get, whatever the menu says — the
+    Bayesian view of expectations, where a signal weighs less as evidence accumulates
+    (Rust, Inman, Jia & Zahorik 1999; Boulding, Kalra, Staelin & Zeithaml 1993). Feed the
+    result to :func:`expectation` as its trust.
+
+    >>> float(promise_weight(0.75, 0, 0.3))
+    0.75
+    >>> round(float(promise_weight(0.75, 3, 0.3)), 4)
+    0.2572
+    """
+    return _number(trust) * (1.0 - prior_weight) ** _number(experiences)
+
+
 def update_prior(prior: ArrayLike, delivered: ArrayLike, weight: float) -> np.ndarray:
     """Exponentially weighted prior from own experience: ``X ← (1 − ω)X + ω·D``.
 
-    Adaptive expectations: the prior moves toward what was *delivered* (the promise enters
-    expectations separately, weighted by trust; literature.md §1 writes the same update with
-    the promise).
+    Adaptive expectations (Nerlove 1958): the prior moves toward what was *delivered* (the
+    promise enters expectations separately, weighted by trust).
 
     >>> float(update_prior(40.0, 50.0, 0.3))
     43.0
     """
-    return (1.0 - weight) * np.asarray(prior, dtype=float) + weight * np.asarray(delivered)
+    return (1.0 - weight) * _number(prior) + weight * _number(delivered)
 
 
 # --------------------------------------------------------------------------- gaps
@@ -98,7 +118,7 @@ def disconfirmation(
     expected: ArrayLike,
     direction: ArrayLike,
     jnd: ArrayLike,
-    tolerance: float = 0.0,
+    tolerance: float = 1.0,
 ) -> np.ndarray:
     """Felt gap in jnd units, positive when delivery beats expectation.
 
@@ -106,7 +126,7 @@ def disconfirmation(
     outside only the excess counts, so the response is continuous (Zeithaml, Berry &
     Parasuraman 1993; Johnston 1995: "performance inside the zone has little effect").
 
-    >>> float(disconfirmation(45.0, 30.0, -1.0, 5.0))      # 15 min late, jnd 5 min
+    >>> float(disconfirmation(45.0, 30.0, -1.0, 5.0, tolerance=0.0))  # 15 min late, jnd 5
     -3.0
     >>> float(disconfirmation(45.0, 30.0, -1.0, 5.0, tolerance=1.0))
     -2.0
@@ -131,15 +151,34 @@ def quality(
     return np.asarray(direction) * (np.asarray(delivered) - norm) / jnd
 
 
-#: Shortfall (in the dimension's unit: hours, currency, points) still counted as a kept
-#: promise. Delivered time is a difference of clock readings, so a delivery exactly on the
-#: promise can come out 1e-15 h late from rounding alone; nobody notices a nanosecond.
+def quality_value(
+    quality_gap: ArrayLike, quality_weight: float = 0.15, loss_aversion: float = 2.25
+) -> np.ndarray:
+    """Value of delivered quality against the market norm: ``γ·u`` above the norm,
+    ``γ·λ·u`` below it.
+
+    Worse-than-usual performance on an attribute weighs more on satisfaction and
+    repurchase than better-than-usual performance of the same size (Mittal, Ross &
+    Baldasare 1998; Anderson & Sullivan 1993), with the same loss aversion λ as the felt
+    gap, so the asymmetry survives when expectations have adapted and nothing is felt.
+
+    >>> quality_value(np.array([2.0, -2.0])).round(3).tolist()
+    [0.3, -0.675]
+    """
+    u = _number(quality_gap)
+    return quality_weight * (u - (loss_aversion - 1.0) * _positive_part(-u))
+
+
+#: Shortfall (in the dimension's unit: hours, currency, points) still counted as on time.
+#: Delivered time is a difference of clock readings, so a delivery exactly on the promise
+#: can come out 1e-15 h late from rounding alone; nobody notices a nanosecond.
 KEPT_TOLERANCE = 1e-9
 
 
 def promise_kept(delivered: ArrayLike, promise: ArrayLike, direction: ArrayLike) -> np.ndarray:
-    """True where the promise was kept (delivered at least as good as promised, up to
-    :data:`KEPT_TOLERANCE` of rounding).
+    """True where the promise was met to the letter: delivered at least as good as promised
+    (up to :data:`KEPT_TOLERANCE` of rounding). This is the operational "on time" a firm
+    measures; how kept the customer *feels* the promise is :func:`kept_degree`.
 
     NaN promises (none made) count as kept: there was nothing to break.
 
@@ -148,6 +187,34 @@ def promise_kept(delivered: ArrayLike, promise: ArrayLike, direction: ArrayLike)
     """
     gap = np.asarray(direction) * (np.asarray(delivered) - promise)
     return ~(gap < -KEPT_TOLERANCE)
+
+
+def kept_degree(
+    delivered: ArrayLike,
+    promise: ArrayLike,
+    direction: ArrayLike,
+    jnd: ArrayLike,
+    tolerance: float = 1.0,
+    fade: float = 1.0,
+):
+    """How kept a promise feels, from 1 (kept) to 0 (broken), continuous in the delivery.
+
+    A shortfall the customer cannot notice — within the zone of tolerance, ``tolerance`` jnd
+    (Zeithaml, Berry & Parasuraman 1993) — is kept; beyond it the credit fades linearly to
+    nothing over the next ``fade`` jnd. So a bill of 6,001 against an estimate of 6,000 is
+    as kept as 6,000, and no result jumps when a delivery crosses its promise by a hair.
+    NaN promises (none made) give 1: there was nothing to break.
+
+    >>> kept_degree(np.array([30.0, 35.0, 37.5, 45.0]), 30.0, -1.0, 5.0).tolist()
+    [1.0, 1.0, 0.5, 0.0]
+    >>> kept_degree(0.75, 0.5, -1.0, 0.25, tolerance=0.0, fade=2.0)
+    0.5
+    """
+    shortfall = -_number(direction) * (_number(delivered) - _number(promise)) / _number(jnd)
+    degree = _clip(1.0 - (shortfall - tolerance) / fade, 0.0, 1.0)
+    if type(degree) is float:
+        return 1.0 if degree != degree else degree
+    return np.where(np.isnan(degree), 1.0, degree)
 
 
 def value(
@@ -185,19 +252,22 @@ def touchpoint_utility(
     n_touchpoints: int,
     quality_weight: float = 0.15,
     kept_credit: float = 1.0,
+    loss_aversion: float = 2.25,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Utility ``s_k`` of each touchpoint and the part of it that is *loss* (for recovery).
 
-    ``s_k = Σ_j w_kj(γ·u_kj + v_kj) + κ·1[all promises at k kept]`` (DESIGN §3). The first
-    five inputs are per cell (touchpoint × dimension); ``touchpoint`` says which of the
-    ``n_touchpoints`` each cell belongs to. The credit ``κ`` rewards keeping a promise as such
-    (Gneezy & Epley 2014); a touchpoint without promises earns none.
+    ``s_k = Σ_j w_kj(q(u_kj) + v_kj) + κ·k_k`` with ``q`` the :func:`quality_value`, where ``k_k`` is the least
+    :func:`kept_degree` of the promises made at touchpoint k (1: all kept). The first five
+    inputs are per cell (touchpoint × dimension; ``kept`` is each cell's degree, 0…1);
+    ``touchpoint`` says which of the ``n_touchpoints`` each cell belongs to. The credit ``κ``
+    rewards keeping a promise as such (Gneezy & Epley 2014); a touchpoint without promises
+    earns none.
 
     The loss is what a perfect recovery could give back: the weighted negative value plus
-    the kept-promise credit forgone. It never includes the quality term, so recovery cannot
-    turn a poor product into a good one.
+    the kept-promise credit forgone, ``κ·(1 − k_k)``. It never includes the quality term, so
+    recovery cannot turn a poor product into a good one.
 
-    >>> u, loss = touchpoint_utility([1.0, 1.0], [0.0, 0.0], [-3.0, 0.0], [False, True],
+    >>> u, loss = touchpoint_utility([1.0, 1.0], [0.0, 0.0], [-3.0, 0.0], [0.0, 1.0],
     ...                              [True, False], [0, 1], 2)
     >>> u.tolist(), loss.tolist()
     ([-3.0, 0.0], [4.0, 0.0])
@@ -205,15 +275,15 @@ def touchpoint_utility(
     weight = np.asarray(weight, dtype=float)
     felt_value = np.asarray(felt_value, dtype=float)
     has_promise = np.asarray(has_promise, dtype=bool)
-    broken = has_promise & ~np.asarray(kept, dtype=bool)
-    perceived = np.bincount(
-        touchpoint, weight * (quality_weight * np.asarray(quality_gap) + felt_value), n_touchpoints
-    )
+    touchpoint = np.asarray(touchpoint)
+    quality_part = quality_value(np.asarray(quality_gap, dtype=float), quality_weight, loss_aversion)
+    perceived = np.bincount(touchpoint, weight * (quality_part + felt_value), n_touchpoints)
     promised = np.bincount(touchpoint, has_promise, n_touchpoints) > 0
-    all_kept = np.bincount(touchpoint, broken, n_touchpoints) == 0
+    kept_at = np.ones(n_touchpoints)
+    np.minimum.at(kept_at, touchpoint[has_promise], np.asarray(kept, dtype=float)[has_promise])
     lost = np.bincount(touchpoint, weight * np.maximum(-felt_value, 0.0), n_touchpoints)
-    credit = kept_credit * (promised & all_kept)
-    forgone = kept_credit * (promised & ~all_kept)
+    credit = kept_credit * promised * kept_at
+    forgone = kept_credit * promised * (1.0 - kept_at)
     return perceived + credit, lost + forgone
 
 
@@ -271,7 +341,8 @@ def running_mean(mean: ArrayLike, new: ArrayLike, count: ArrayLike) -> np.ndarra
     >>> float(running_mean(0.5, -0.5, 2))
     0.0
     """
-    return np.asarray(mean) + (np.asarray(new) - mean) / count
+    mean = _number(mean)
+    return mean + (_number(new) - mean) / _number(count)
 
 
 def likelihood_to_recommend(
@@ -280,7 +351,7 @@ def likelihood_to_recommend(
     """0–10 "how likely are you to recommend us?" answer from attitude on [−1, 1].
 
     A customer who got exactly what was expected is a *passive* (7–8): satisfied but silent
-    (seed 003; Reichheld 2003 defines passives as 7–8).
+    (practitioner advice, docs/sources.md §15; Reichheld 2003 defines passives as 7–8).
 
     >>> likelihood_to_recommend(np.array([0.0, 0.5, -0.5])).tolist()
     [7.5, 9.5, 5.5]
@@ -324,42 +395,75 @@ def update_trust(
     """Beta update: kept promises add to ``a``, broken ones to ``b``.
 
     A broken promise weighs more than a kept one by default (trust is "hard to earn, easy to
-    lose"; seed 000: trust is earned by delivery, and the break happens after the sale).
+    lose", Slovic 1993; earned by delivery, and broken after the sale: docs/sources.md §15).
 
     >>> a, b = update_trust(3.0, 1.0, 0, 1)
     >>> float(trust(a, b))
     0.5
     """
     return (
-        np.asarray(kept, dtype=float) + kept_weight * np.asarray(n_kept),
-        np.asarray(broken, dtype=float) + broken_weight * np.asarray(n_broken),
+        _number(kept) + kept_weight * _number(n_kept),
+        _number(broken) + broken_weight * _number(n_broken),
     )
 
 
 # --------------------------------------------------------------------------- word of mouth
-def wom_probability(
-    satisfaction: ArrayLike,
+def promoter_attitude(ltr_neutral: float = 7.5, ltr_slope: float = 4.0) -> float:
+    """The attitude from which a customer is a promoter: likelihood to recommend ≥ 9
+    (Reichheld 2003), on the scale of :func:`likelihood_to_recommend`.
+
+    >>> promoter_attitude()
+    0.375
+    """
+    return (9.0 - ltr_neutral) / ltr_slope
+
+
+def talk_probabilities(
+    surprise: ArrayLike,
+    attitude: ArrayLike,
     base: float = 0.01,
     positive_slope: float = 0.35,
-    negative_slope: float = 0.6,
+    negative_slope: float = 0.368,
     curvature: float = 1.0,
+    advocacy: float = 0.1,
     referral_bonus: float = 0.0,
-) -> np.ndarray:
-    """Probability of talking about the episode: an asymmetric U in satisfaction.
+    promoter: float = 0.375,
+) -> tuple:
+    """Probabilities of praising and of criticising to others after an episode.
 
-    ``p = base + slope±·|S|^c`` with the negative slope steeper (Anderson 1998: dissatisfied
-    customers talk more, but less than folklore says). At ``S = 0`` — exactly what was
-    expected — almost nobody talks (seed 003). A referral programme adds to positive talk.
-    Because most customers are satisfied, positive talk still outnumbers negative in
-    aggregate (East, Hammond & Wright 2007: about 3:1).
+    People talk about what *surprised* them, not about what went as expected (Anderson
+    1998: an asymmetric U, dissatisfied customers talk more, but less than folklore says).
+    ``surprise`` ∈ [−1, 1] is the felt disconfirmation beyond the zone of tolerance, squashed
+    like satisfaction; a delivery exactly as expected has surprise 0. Promoters also
+    recommend unprompted (Reichheld 2003): praise grows with how far ``attitude`` (mean
+    satisfaction, −1…1) is above ``promoter`` (the attitude of a 9 on the 0–10 scale,
+    :func:`promoter_attitude`), reaching ``advocacy`` at attitude +1. So a satisfied but
+    unsurprised passive says little, while a brand with fans is praised more often than it
+    is criticised (East, Hammond & Wright 2007 find positive word of mouth outnumbering
+    negative for every brand studied, about 3 : 1). A referral programme adds to praise
+    from satisfied customers.
 
-    >>> wom_probability(np.array([-0.5, 0.0, 0.5])).round(3).tolist()
-    [0.31, 0.01, 0.185]
+    ``base`` chatter takes the sign of attitude (a zero attitude counts as praise: "it was
+    fine"). Returns ``(positive, negative)``; their sum never exceeds 1.
+
+    >>> positive, negative = talk_probabilities(np.array([-0.5, 0.0, 0.5]), 0.0)
+    >>> positive.round(3).tolist(), negative.round(3).tolist()
+    ([0.01, 0.01, 0.185], [0.184, 0.0, 0.0])
+    >>> [round(float(p), 3) for p in talk_probabilities(0.0, 0.375 + 0.625 / 2)]  # a fan
+    [0.06, 0.0]
     """
-    s = _number(satisfaction)
-    positive = positive_slope * _positive_part(s) ** curvature + referral_bonus * (s > 0)
-    negative = negative_slope * _positive_part(-s) ** curvature
-    return _clip(base + positive + negative, 0.0, 1.0)
+    s, a = _number(surprise), _number(attitude)
+    chatter_negative = base * (a < 0)
+    fan = _positive_part(a - promoter) / (1.0 - promoter)
+    positive = (
+        positive_slope * _positive_part(s) ** curvature
+        + advocacy * fan
+        + referral_bonus * (a > 0)
+        + (base - chatter_negative)
+    )
+    negative = negative_slope * _positive_part(-s) ** curvature + chatter_negative
+    positive = _clip(positive, 0.0, 1.0)
+    return positive, _clip(negative, 0.0, 1.0 - positive)
 
 
 def choice_probability(utility_advantage: ArrayLike) -> np.ndarray:
@@ -379,8 +483,9 @@ def choice_probability(utility_advantage: ArrayLike) -> np.ndarray:
 def complaint_probability(satisfaction: ArrayLike, threshold: float, ease: float) -> np.ndarray:
     """Probability of voicing a complaint: ``ease`` below ``threshold``, else 0.
 
-    Seed 001: 32% of dissatisfied customers file a complaint form, 31% complain to staff;
-    easier channels raise voice (and so reduce unvoiced negative word of mouth, seed 003).
+    The Customer in Context survey (2018): 32% name a complaint form, 31% complaining to
+    staff; easier channels raise voice (and so reduce unvoiced negative word of mouth).
+    docs/sources.md §7.
 
     >>> complaint_probability(np.array([-0.5, 0.1]), -0.2, 0.32).tolist()
     [0.32, 0.0]
@@ -449,29 +554,57 @@ def cumulative_satisfaction(
     return (1.0 - weight) * _number(previous) + weight * _number(satisfaction)
 
 
+def habitual_response(
+    satisfaction: ArrayLike, anchor: ArrayLike, habit: float, good_episodes: ArrayLike
+) -> np.ndarray:
+    """The satisfaction a customer *acts* on: the episode's, pulled toward their settled view.
+
+    ``anchor + (s − anchor) / (1 + habit·g)``, where ``anchor`` is cumulative satisfaction
+    and ``g`` the good episodes so far. Frequent behaviour in a stable setting runs on habit
+    rather than on each fresh evaluation (Ouellette & Wood 1998), so one late order barely
+    moves a regular's repurchase, while a newcomer (g = 0) acts on the episode in full —
+    the pattern Xie et al. (2024) measured for late food deliveries. Habit changes what
+    customers do, not what they feel or say: attitude, NPS and stated intentions use the
+    episode's own satisfaction.
+
+    >>> float(habitual_response(-0.6, 0.4, habit=1.0, good_episodes=0))
+    -0.6
+    >>> round(float(habitual_response(-0.6, 0.4, habit=1.0, good_episodes=4)), 3)
+    0.2
+    """
+    anchor = _number(anchor)
+    return anchor + (_number(satisfaction) - anchor) / (1.0 + habit * _number(good_episodes))
+
+
 def churn_probability(
     baseline: ArrayLike,
     cumulative: ArrayLike,
     satisfaction: ArrayLike,
-    satisfaction_effect: float = 1.5,
-    bad_episode_shock: float = 3.0,
+    satisfaction_effect: float = 3.095,
+    bad_episode_shock: float = 2.864,
+    sensitivity: ArrayLike = 1.0,
 ) -> np.ndarray:
-    """Probability of leaving after an episode: ``h₀·exp(−β·S_cum + shock·max(−s, 0))``.
+    """Probability of leaving after an episode: ``h₀·exp(−β·S_cum + shock·σ·max(−s, 0))``.
 
     Proportional hazard in cumulative satisfaction (Bolton 1998) plus a direct effect of a
     bad episode (Mittal, Ross & Baldasare 1998: attribute performance affects repurchase
-    directly) — needed so one bad experience can drive away a loyal customer (seed 004:
-    32% leave a brand they love after one bad experience). ``h₀`` differs by customer
-    (Beta-distributed), giving shifted-beta-geometric retention (Fader & Hardie 2007).
+    directly), which lets one bad experience drive away a loyal customer (PwC 2018: a third
+    of customers say they would leave a brand they love after one bad experience). Customers
+    differ: ``h₀`` is Beta-distributed (shifted-beta-geometric retention, Fader & Hardie
+    2007) and ``σ`` is each customer's own sensitivity to a bad episode, so the sensitive
+    leave at the first bad episode and those who stay are harder to lose.
 
     >>> float(churn_probability(0.05, 0.0, 0.0))
     0.05
     >>> bool(churn_probability(0.05, 0.4, -0.8) > churn_probability(0.05, 0.4, 0.4))
     True
+    >>> bool(churn_probability(0.05, 0.4, -0.8, sensitivity=2.0)
+    ...      > churn_probability(0.05, 0.4, -0.8, sensitivity=0.5))
+    True
     """
     hazard = _number(baseline) * _exp(
         -satisfaction_effect * _number(cumulative)
-        + bad_episode_shock * _positive_part(-_number(satisfaction))
+        + bad_episode_shock * _number(sensitivity) * _positive_part(-_number(satisfaction))
     )
     return _clip(hazard, 0.0, 1.0)
 
@@ -481,7 +614,8 @@ def purchase_interval(
 ) -> np.ndarray:
     """Mean time to the next purchase (hours): shorter for happier customers.
 
-    ``interval·exp(−effect·A)``. Great experience → 86% more likely to repurchase (seed 002).
+    ``interval·exp(−effect·A)``. Direction only: survey reports say a great experience makes
+    repurchase more likely (docs/sources.md §14); the size is a placeholder.
 
     >>> round(float(purchase_interval(240.0, 0.5, 0.5)), 2)
     186.91

@@ -107,13 +107,16 @@ class EpisodeScore:
     satisfaction: float  # on [−1, 1], before any recovery: tanh(utility / scale)
     utility: float  # combined touchpoint utility
     loss: float  # combined loss a perfect recovery could give back
+    surprise: float  # combined felt gap beyond the zone of tolerance, jnd (what people talk about)
+    felt_loss: float  # its negative part, jnd (a perfect recovery cancels it)
     promise: list[float]  # NaN where nothing was promised
     expected: list[float]
     gap: list[float]  # direction·(delivered − expected), dimension units, positive = better
-    kept: list[bool]  # promise kept (True where no promise was made)
+    kept: list[float]  # how kept each promise feels, 0…1 (1 where no promise was made)
+    on_time: list[bool]  # promise met to the letter (True where no promise was made)
     has_promise: list[bool]
-    promises_kept: int
-    promises_broken: int
+    promises_kept: float  # sum of kept degrees over the promises made
+    promises_broken: float  # promises made − promises_kept
     worst_cell: int  # cell whose weighted loss hurt most, −1 if nothing hurt
 
 
@@ -136,7 +139,7 @@ def score_episode(
 
     The chain is that of :mod:`sim.behaviour` — :func:`~sim.behaviour.expectation`,
     :func:`~sim.behaviour.disconfirmation`, :func:`~sim.behaviour.value`,
-    :func:`~sim.behaviour.quality`, :func:`~sim.behaviour.promise_kept`,
+    :func:`~sim.behaviour.quality`, :func:`~sim.behaviour.kept_degree`,
     :func:`~sim.behaviour.touchpoint_utility`, :func:`~sim.behaviour.episode_utility` —
     written out for the handful of plain floats one episode has: numpy's per-call overhead
     (about 1 µs) would cost more than the arithmetic. ``tests/test_engine.py`` checks this
@@ -148,16 +151,17 @@ def score_episode(
     >>> score = score_episode(plan, [3, 4], [0, 0], [2], [0.75, 4.0], [0.5, nan],
     ...                       plan.norm.tolist(), 0.75)
     >>> score.promises_broken, plan.cells[score.worst_cell]
-    (1, (2, 'time'))
+    (1.0, (2, 'time'))
     """
     p = plan.perception
     tolerance, kappa, quality_weight = p.tolerance, p.kept_credit, p.quality_weight
     gain_slope, loss_aversion = p.gain_slope, p.loss_aversion
     gain_curvature, loss_curvature = p.gain_curvature, p.loss_curvature
+    fade = p.kept_fade
     n = len(visited)
-    perceived, lost = [0.0] * n, [0.0] * n
-    promised, broken_at = [False] * n, [False] * n
-    expected, gap, kept_list, has_list = [], [], [], []
+    perceived, lost, felt_sum, felt_lost = [0.0] * n, [0.0] * n, [0.0] * n, [0.0] * n
+    promised, kept_at = [False] * n, [1.0] * n
+    expected, gap, kept_list, on_time_list, has_list = [], [], [], [], []
     worst_cell, worst_hurt = -1, 0.0
     constants = plan.cell_constants
     for i, cell in enumerate(cells):
@@ -174,56 +178,69 @@ def score_episode(
             felt_value = -(loss_aversion * (-felt) ** loss_curvature)
         else:
             felt_value = 0.0
-        # kept up to rounding (behaviour.KEPT_TOLERANCE); NaN compares False, so no promise
-        # counts as kept
-        kept = not direction * (level - promised_level) < -KEPT_TOLERANCE
-        perceived[position] += weight * (
-            quality_weight * (direction * (level - norm) / jnd) + felt_value
-        )
+        quality = direction * (level - norm) / jnd  # behaviour.quality_value, for one float
+        if quality < 0.0:
+            quality *= loss_aversion
+        perceived[position] += weight * (quality_weight * quality + felt_value)
+        felt_sum[position] += weight * felt
         if felt_value < 0.0:
             lost[position] += weight * -felt_value
-        broken = has and not kept
+            felt_lost[position] += weight * -felt
         if has:
+            # behaviour.kept_degree and behaviour.promise_kept, for one float
+            shortfall = direction * (promised_level - level)
+            degree = min(max(1.0 - (shortfall / jnd - tolerance) / fade, 0.0), 1.0)
+            on_time = shortfall <= KEPT_TOLERANCE
             promised[position] = True
-            if broken:
-                broken_at[position] = True
-        if felt_value < 0.0 or broken:  # what this cell cost the episode
-            hurt = importance * (weight * min(felt_value, 0.0) - (kappa if broken else 0.0))
+            if degree < kept_at[position]:
+                kept_at[position] = degree
+        else:
+            degree, on_time = 1.0, True
+        if felt_value < 0.0 or degree < 1.0:  # what this cell cost the episode
+            hurt = importance * (weight * min(felt_value, 0.0) - kappa * (1.0 - degree))
             if hurt < worst_hurt:
                 worst_cell, worst_hurt = cell, hurt
         expected.append(e)
         gap.append(direction * (level - e))
-        kept_list.append(kept)
+        kept_list.append(degree)
+        on_time_list.append(on_time)
         has_list.append(has)
     utilities = [
-        perceived[k] + kappa if promised[k] and not broken_at[k] else perceived[k] for k in range(n)
+        perceived[k] + kappa * kept_at[k] if promised[k] else perceived[k] for k in range(n)
     ]
     importance = plan.importance_list
-    total_importance = loss = 0.0
+    total_importance = loss = felt_loss = 0.0
     for k in range(n):
         weight = importance[visited[k]]
         total_importance += weight
-        loss += weight * (lost[k] + kappa if broken_at[k] else lost[k])
+        felt_loss += weight * felt_lost[k]
+        loss += weight * (lost[k] + kappa * (1.0 - kept_at[k]) if promised[k] else lost[k])
     if p.episode == "mean":
-        utility = 0.0
+        utility = surprise = 0.0
         for k in range(n):
             utility += importance[visited[k]] * utilities[k]
+            surprise += importance[visited[k]] * felt_sum[k]
         utility /= total_importance
+        surprise /= total_importance
     else:  # peak_end: mean of the most extreme touchpoint and the last one
         peak = max(utilities, key=abs)
         utility = 0.5 * (peak + utilities[-1])
+        surprise = 0.5 * (max(felt_sum, key=abs) + felt_sum[-1])
     made = sum(has_list)
-    kept_count = sum(1 for has, kept in zip(has_list, kept_list, strict=True) if has and kept)
+    kept_sum = sum(degree for has, degree in zip(has_list, kept_list, strict=True) if has)
     return EpisodeScore(
         satisfaction=math.tanh(utility / p.satisfaction_scale),
         utility=utility,
         loss=loss / total_importance,
+        surprise=surprise,
+        felt_loss=felt_loss / total_importance,
         promise=promise,
         expected=expected,
         gap=gap,
         kept=kept_list,
+        on_time=on_time_list,
         has_promise=has_list,
-        promises_kept=kept_count,
-        promises_broken=made - kept_count,
+        promises_kept=kept_sum,
+        promises_broken=made - kept_sum,
         worst_cell=worst_cell,
     )

@@ -29,8 +29,8 @@ _DAILY = (
     "purchases",
     "revenue",
     "satisfaction_sum",
-    "promises",
-    "kept",
+    "promised_episodes",
+    "all_kept",
     "wom_positive",
     "wom_negative",
     "complaints",
@@ -69,7 +69,10 @@ KPI_NAMES = (
     "satisfaction_mean",
     "nps",
     "trust_mean",
-    "promise_kept_rate",
+    "every_promise_kept",
+    "kept_time",
+    "kept_cost",
+    "kept_service",
     "wom_positive",
     "wom_negative",
     "wom_listeners",
@@ -248,8 +251,12 @@ class Collector:
         daily["purchases"][day] += 1
         daily["revenue"][day] += revenue
         daily["satisfaction_sum"][day] += satisfaction
-        daily["promises"][day] += score.promises_kept + score.promises_broken
-        daily["kept"][day] += score.promises_kept
+        if score.promises_kept + score.promises_broken > 0:
+            # every promise of the episode kept: its least kept degree (continuous)
+            daily["promised_episodes"][day] += 1
+            daily["all_kept"][day] += min(
+                k for k, has in zip(score.kept, score.has_promise, strict=True) if has
+            )
         self.totals["variable_cost"] += variable_cost
         cell = self.cell
         visits, expected_sum, delivered_sum = (
@@ -284,7 +291,7 @@ class Collector:
         self.cell = {name: np.asarray(values) for name, values in self.cell.items()}
         self.drivers = np.asarray(self.drivers)
         scenario = model.scenario
-        customers = customer_table(model.customers, scenario.perception)
+        customers = customer_table(model.customers, scenario)
         daily = self.daily_table()
         touchpoints = self.touchpoint_table()
         kpis = self.kpis(model, customers, daily)
@@ -317,7 +324,7 @@ class Collector:
                     "purchases": d["purchases"].astype(int),
                     "revenue": d["revenue"],
                     "satisfaction": d["satisfaction_sum"] / d["purchases"],
-                    "promise_kept_rate": d["kept"] / d["promises"],
+                    "every_promise_kept": d["all_kept"] / d["promised_episodes"],
                     "trust": d["trust_sum"] / d["active"],
                     "wom_positive": d["wom_positive"].astype(int),
                     "wom_negative": d["wom_negative"].astype(int),
@@ -348,6 +355,16 @@ class Collector:
             )
         return table
 
+    def _kept_by_dimension(self) -> dict[str, float]:
+        """Kept rate of the promises on each dimension (NaN where none was made)."""
+        rates = {}
+        for dim in ("time", "cost", "service"):
+            cells = [i for i, (_, d) in enumerate(self.plan.cells) if d == dim]
+            made = float(sum(self.cell["promised"][i] for i in cells))
+            kept = float(sum(self.cell["kept"][i] for i in cells))
+            rates[f"kept_{dim}"] = kept / made if made else float("nan")
+        return rates
+
     def driver_table(self) -> pd.DataFrame:
         plan = self.plan
         labels = [(plan.touchpoint_names[k], d) for k, d in plan.cells] + [("(no shortfall)", "")]
@@ -368,7 +385,8 @@ class Collector:
         )
         ad_spend = scenario.market.ad_spend_per_day * days
         costs = t["variable_cost"] + t["compensation"] + t["extra_costs"] + capacity_cost + ad_spend
-        promises = float(self.daily["promises"].sum())
+        episodes_promised = float(self.daily["promised_episodes"].sum())
+        kept_by_dimension = self._kept_by_dimension()
         surveyed = customers[customers["episodes"] > 0]
         nan = float("nan")
         kpis = pd.Series(
@@ -392,9 +410,10 @@ class Collector:
                 else nan,
                 "nps": behaviour.net_promoter_score(surveyed["ltr"]),
                 "trust_mean": float(surveyed["trust"].mean()) if len(surveyed) else nan,
-                "promise_kept_rate": float(self.daily["kept"].sum()) / promises
-                if promises
+                "every_promise_kept": float(self.daily["all_kept"].sum()) / episodes_promised
+                if episodes_promised
                 else nan,
+                **kept_by_dimension,
                 "wom_positive": int(daily["wom_positive"].sum()),
                 "wom_negative": int(daily["wom_negative"].sum()),
                 "wom_listeners": int(t["listeners"]),
@@ -419,12 +438,14 @@ EPISODE_COLUMNS = (
     "loyalty",  # what drove attitude, talk and churn
     "promises_kept",
     "promises_broken",
-    "late",  # a time promise was broken
+    "late",  # a time promise was broken, to the letter (delivered after the promise)
     "waited",  # hours spent queueing in this episode (all touchpoints)
     "complained",
-    "talked",  # told someone about it (positive if loyalty ≥ 0, else negative)
+    "talked",  # told someone about it
+    "valence",  # +1 praised, −1 criticised, 0 kept quiet
     "told",  # people reached
     "churned",  # this was the customer's last purchase
+    "intent",  # stated probability of leaving after it: the churn hazard without habit
 )
 
 
@@ -453,8 +474,9 @@ class CustomerBook:
         "revenue",
         "discounted_margin",
         "baseline_churn",
+        "sensitivity",
     )
-    INTEGERS = ("id", "episodes", "complaints", "paid")
+    INTEGERS = ("id", "episodes", "complaints", "paid", "segment")
 
     def __init__(self) -> None:
         self.count = 0  # customers ever acquired; the next id
@@ -498,16 +520,22 @@ def _row(c: Customer) -> dict[str, float | int]:
         "episodes": c.episodes,
         "complaints": c.complaints,
         "paid": c.source == "paid",
+        "sensitivity": c.sensitivity,
+        "segment": c.segment,
     }
 
 
-def customer_table(book: CustomerBook, perception) -> pd.DataFrame:
-    """One row per acquired customer; days since the start for times."""
+def customer_table(book: CustomerBook, scenario) -> pd.DataFrame:
+    """One row per acquired customer; days since the start for times. ``segment`` is the
+    customer's segment name ("everyone" when the scenario declares none)."""
+    perception = scenario.perception
     c = book.columns()
+    names = np.array([s.name for s in scenario.segments] + ["everyone"], dtype=object)
     churned_day = c["churned_at"] / 24.0
     table = pd.DataFrame(
         {
             "id": c["id"].astype(int),
+            "segment": names[c["segment"].astype(int)],
             "source": np.where(c["paid"] == 1, "paid", "wom").astype(object),
             "acquired_day": c["acquired_at"] / 24.0,
             "episodes": c["episodes"].astype(int),
@@ -521,10 +549,11 @@ def customer_table(book: CustomerBook, perception) -> pd.DataFrame:
             "revenue": c["revenue"],
             "clv": c["discounted_margin"],
             "baseline_churn": c["baseline_churn"],
+            "shock_sensitivity": c["sensitivity"],
         }
     )
     table.insert(
-        7,
+        8,
         "ltr",
         behaviour.likelihood_to_recommend(
             table["attitude"].to_numpy(), perception.ltr_neutral, perception.ltr_slope

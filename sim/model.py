@@ -32,7 +32,7 @@ import simpy
 
 from sim import behaviour
 from sim.aftercare import NOTHING, Aftermath, aftermath, anything_after
-from sim.distributions import Beta, Exponential, poisson_inverse
+from sim.distributions import Beta, Exponential, Gamma, poisson_inverse
 from sim.journey import EpisodeScore, JourneyPlan, score_episode
 from sim.metrics import Collector, CustomerBook
 from sim.policies import QuoteContext
@@ -78,12 +78,17 @@ class Customer:
         "cumulative",
         "discounted_margin",
         "episodes",
+        "good_episodes",
+        "habit",
         "id",
+        "interval_factor",
         "key",
         "last_satisfaction",
         "points",
         "prior",
         "revenue",
+        "segment",
+        "sensitivity",
         "source",
         "trust_broken",
         "trust_kept",
@@ -99,6 +104,7 @@ class Customer:
         trust_kept: float,
         trust_broken: float,
         baseline_churn: float,
+        traits: Traits,
     ) -> None:
         self.id = cid
         self.key = key
@@ -108,6 +114,11 @@ class Customer:
         self.trust_kept = trust_kept
         self.trust_broken = trust_broken
         self.baseline_churn = baseline_churn
+        self.segment = traits.segment
+        self.sensitivity = traits.shock
+        self.habit = traits.habit
+        self.interval_factor = traits.interval
+        self.good_episodes = 0  # episodes so far that felt at least as good as expected
         self.attitude = 0.0
         self.cumulative = 0.0
         self.episodes = 0
@@ -124,19 +135,38 @@ class Customer:
         return self.trust_kept / (self.trust_kept + self.trust_broken)
 
 
+class Traits:
+    """Who a prospect is, drawn once from its own random numbers (common random numbers):
+    segment, and the multipliers of promise sensitivity, shock, habit and purchase interval."""
+
+    __slots__ = ("habit", "interval", "promise_sensitivity", "segment", "shock")
+
+    def __init__(self, segment, promise_sensitivity, shock, habit, interval) -> None:
+        self.segment = segment
+        self.promise_sensitivity = promise_sensitivity
+        self.shock = shock
+        self.habit = habit
+        self.interval = interval
+
+
 class Feeling:
     """How an episode ends up feeling, after any complaint.
 
     ``reported`` is the satisfaction a survey would record (the recovery paradox may lift
-    it); ``loyalty`` is the satisfaction that drives attitude, talk and churn (never lifted
-    above the no-failure level). ``unheard``: dissatisfied and not complaining, or gave up.
+    it); ``loyalty`` is the satisfaction that drives attitude and churn (never lifted above
+    the no-failure level); ``surprise`` (−1…1) is what is left of the felt surprise after any
+    recovery, and drives word of mouth. ``unheard``: dissatisfied and not complaining, or
+    gave up.
     """
 
-    __slots__ = ("compensation", "loyalty", "reported", "unheard")
+    __slots__ = ("compensation", "loyalty", "reported", "surprise", "unheard")
 
-    def __init__(self, reported: float, loyalty: float, unheard: bool, compensation: float) -> None:
+    def __init__(
+        self, reported: float, loyalty: float, surprise: float, unheard: bool, compensation: float
+    ) -> None:
         self.reported = reported
         self.loyalty = loyalty
+        self.surprise = surprise
         self.unheard = unheard
         self.compensation = compensation
 
@@ -253,6 +283,15 @@ class Model:
             if self.quoters[cell] is not None and not np.isnan(plan.competitor[cell])
         ]
         self.churn_propensity = Beta(scenario.retention.churn_a, scenario.retention.churn_b)
+        perception = scenario.perception
+        self.promoter = behaviour.promoter_attitude(perception.ltr_neutral, perception.ltr_slope)
+        self.segments = list(scenario.segments)
+        self.segment_bounds = np.cumsum([s.share for s in self.segments]).tolist()
+        retention, market = scenario.retention, scenario.market
+        self.shock_spread = Gamma(1.0, retention.shock_cv) if retention.shock_cv > 0 else None
+        self.sensitivity_spread = (
+            Gamma(1.0, market.sensitivity_cv) if market.sensitivity_cv > 0 else None
+        )
         self.referral_delay = Exponential(scenario.wom.delay)
         self.metrics = Collector(self.plan, self.horizon)
         self.customers = CustomerBook()
@@ -338,8 +377,10 @@ class Model:
             if valence < 0
             else 0.0
         )
+        traits = self.traits(key)
+        sensitivity = market.promise_sensitivity * traits.promise_sensitivity
         probability = behaviour.choice_probability(
-            market.brand_preference + market.promise_sensitivity * advantage + lift
+            market.brand_preference + sensitivity * advantage + lift
         )
         buys = uniform(key, CHOICE, 0) < probability
         self.metrics.prospect(self.env.now, source, buys)
@@ -355,10 +396,30 @@ class Model:
             trust_kept=trust.prior_kept,
             trust_broken=trust.prior_broken,
             baseline_churn=self.churn_propensity.sample(uniform(key, TRAITS, 0)),
+            traits=traits,
         )
         self.customers.open(customer)
         self.metrics.acquired(customer)
         self.env.process(self.lifecycle(customer))
+
+    def traits(self, key: int) -> Traits:
+        """The prospect's segment and personal multipliers (TRAITS slots 1–3)."""
+        retention = self.scenario.retention
+        segment, shock, habit, interval, sensitivity = -1, 1.0, retention.habit, 1.0, 1.0
+        if self.segments:
+            u = uniform(key, TRAITS, 1)
+            segment = next(
+                (i for i, bound in enumerate(self.segment_bounds) if u < bound),
+                len(self.segments) - 1,
+            )
+            kind = self.segments[segment]
+            shock, habit = kind.shock, habit * kind.habit
+            interval, sensitivity = kind.interval, kind.promise_sensitivity
+        if self.shock_spread is not None:
+            shock *= self.shock_spread.sample(uniform(key, TRAITS, 2))
+        if self.sensitivity_spread is not None:
+            sensitivity *= self.sensitivity_spread.sample(uniform(key, TRAITS, 3))
+        return Traits(segment, sensitivity, shock, habit, interval)
 
     # ------------------------------------------------------------------ the customer
     def lifecycle(self, c: Customer):
@@ -386,7 +447,9 @@ class Model:
             visit.delivered,
             [promised[cell] for cell in visit.cells],
             c.prior,
-            c.trust,
+            behaviour.promise_weight(
+                c.trust, c.episodes - 1, self.scenario.perception.prior_weight
+            ),
         )
         for cell, level in zip(visit.cells, visit.delivered, strict=True):
             if self.quoters[cell] is not None:
@@ -396,20 +459,32 @@ class Model:
         if score.satisfaction < self.scenario.complaints.threshold:
             feeling = yield from self.voice(c, score)
         else:  # satisfied enough not to complain: nothing to voice or recover
-            feeling = Feeling(score.satisfaction, score.satisfaction, False, 0.0)
+            feeling = Feeling(
+                score.satisfaction, score.satisfaction, self._surprise(score), False, 0.0
+            )
         self._account(c, visit, score, feeling, after)  # basket: attitude before
-        self._update_beliefs(c, visit.cells, visit.delivered, score, feeling)
-        told = self.talk(c, feeling.loyalty, score.worst_cell, feeling.unheard)
-        churns = self.leaves(c, feeling)
+        anchor = c.cumulative
+        acted = behaviour.habitual_response(feeling.loyalty, anchor, c.habit, c.good_episodes)
+        self._update_beliefs(c, visit.cells, visit.delivered, score, feeling, acted)
+        valence, told = self.talk(c, feeling, score.worst_cell)
+        hazard = self.churn_hazard(c, c.cumulative, feeling, acted)
+        churns = uniform(c.key, CHURN, c.episodes) < hazard
+        if feeling.loyalty >= 0.0:
+            c.good_episodes += 1
         if self.episode_log is not None:
-            self._log_episode(c, started, complaints_before, visit, score, feeling, told, churns)
+            intent = self.stated_intention(c, anchor, feeling)
+            self._log_episode(
+                c, started, complaints_before, visit, score, feeling, valence, told, churns, intent
+            )
         if churns:
             c.churned_at = self.env.now
             self.metrics.churned(c, score.worst_cell)
             self.customers.close(c)
             return None
         mean_gap = (
-            behaviour.purchase_interval(retention.interval, c.attitude, retention.attitude_effect)
+            behaviour.purchase_interval(
+                retention.interval * c.interval_factor, c.cumulative, retention.attitude_effect
+            )
             * (1.0 - self.scenario.followup.contact_lift) ** after.contacts
         )
         return -float(mean_gap) * math.log(uniform(c.key, REPURCHASE, c.episodes))
@@ -422,14 +497,16 @@ class Model:
         visit: Visit,
         score: EpisodeScore,
         feeling: Feeling,
-        told: int | None,
+        valence: float,
+        told: int,
         churns: bool,
+        intent: float,
     ) -> None:
         """Append one row of :data:`sim.metrics.EPISODE_COLUMNS`."""
         is_time = self.plan.is_time
         late = any(
-            is_time[cell] and has and not kept
-            for cell, has, kept in zip(visit.cells, score.has_promise, score.kept, strict=True)
+            is_time[cell] and not on_time
+            for cell, on_time in zip(visit.cells, score.on_time, strict=True)
         )
         self.episode_log.append(
             (
@@ -445,9 +522,11 @@ class Model:
                 late,
                 sum(visit.waited),
                 c.complaints > complaints_before,
-                told is not None,
-                told or 0,
+                valence != 0.0,
+                valence,
+                told,
                 churns,
+                intent,
             )
         )
 
@@ -461,7 +540,17 @@ class Model:
             score,
             utility=utility,
             loss=score.loss + after.loss,
+            surprise=score.surprise + after.utility,  # a bonus, a thank-you, an annoyance
+            felt_loss=score.felt_loss + after.loss,
             satisfaction=float(behaviour.utility_to_satisfaction(utility, scale)),
+        )
+
+    def _surprise(self, score: EpisodeScore, recovered: float = 0.0) -> float:
+        """Felt surprise on −1…1 after a recovery that gave back ``recovered`` (0…1) of the
+        felt loss: a complaint handled well takes the sting out of the story."""
+        scale = self.scenario.perception.satisfaction_scale
+        return float(
+            behaviour.utility_to_satisfaction(score.surprise + recovered * score.felt_loss, scale)
         )
 
     def voice(self, c: Customer, score: EpisodeScore):
@@ -474,7 +563,13 @@ class Model:
         failure but never loyalty or talk (de Matos, Henrique & Rossi 2007).
         """
         s = self.scenario
-        feeling = Feeling(score.satisfaction, score.satisfaction, unheard=False, compensation=0.0)
+        feeling = Feeling(
+            score.satisfaction,
+            score.satisfaction,
+            self._surprise(score),
+            unheard=False,
+            compensation=0.0,
+        )
         first_failure = c.bad_episodes == 0  # "first failure" in the recovery literature
         c.bad_episodes += 1
         index = c.episodes * SLOTS
@@ -517,26 +612,39 @@ class Model:
         feeling.loyalty = float(
             behaviour.utility_to_satisfaction(score.utility + min(share, 1.0) * score.loss, scale)
         )
+        feeling.surprise = self._surprise(score, min(share, 1.0))
         feeling.compensation = r.compensation
         c.points += r.credit
         self.metrics.recovered(self.env.now, r.compensation, paradox=share > 1.0)
         return feeling
 
-    def leaves(self, c: Customer, feeling: Feeling) -> bool:
-        """Churn decision after an episode (proportional hazard, Bolton 1998)."""
+    def churn_hazard(self, c: Customer, cumulative: float, feeling: Feeling, acted: float) -> float:
+        """Probability that the customer leaves after this episode, given cumulative
+        satisfaction and the episode's satisfaction ``acted`` on (proportional hazard,
+        Bolton 1998; :func:`behaviour.churn_probability`)."""
         retention = self.scenario.retention
         hazard = float(
             behaviour.churn_probability(
                 c.baseline_churn,
-                c.cumulative,
-                feeling.loyalty,
+                cumulative,
+                acted,
                 retention.satisfaction_effect,
                 retention.bad_episode_shock,
+                c.sensitivity,
             )
         )
         if feeling.unheard:
             hazard = min(1.0, hazard * self.scenario.complaints.unvoiced_multiplier)
-        return uniform(c.key, CHURN, c.episodes) < hazard
+        return hazard
+
+    def stated_intention(self, c: Customer, anchor: float, feeling: Feeling) -> float:
+        """The probability of leaving the customer would *state* after this episode: the
+        hazard without habit, as if they acted on the episode in full. Surveys ask this;
+        habit is why frequent buyers do less than they say (Ouellette & Wood 1998)."""
+        cumulative = behaviour.cumulative_satisfaction(
+            anchor, feeling.loyalty, c.episodes, self.scenario.retention.memory_floor
+        )
+        return self.churn_hazard(c, cumulative, feeling, feeling.loyalty)
 
     def journey(self, c: Customer):
         """One purchase through the touchpoints; returns a :class:`Visit`.
@@ -631,52 +739,62 @@ class Model:
             yield self.env.timeout(handling)
         return self.env.now - started
 
-    def talk(self, c: Customer, satisfaction: float, worst_cell: int, unheard: bool) -> int | None:
-        """Word of mouth: maybe tell Poisson(reach) people, who may come to shop.
+    def talk(self, c: Customer, feeling: Feeling, worst_cell: int) -> tuple[float, int]:
+        """Word of mouth: maybe praise or criticise to Poisson(reach) people, who may come
+        to shop. Surprise makes people talk, fans recommend (:func:`behaviour.talk_probabilities`).
 
-        Returns how many were told, or None if the customer kept quiet."""
+        Returns the valence (+1 praise, −1 criticism, 0 kept quiet) and how many were told."""
         w = self.scenario.wom
-        probability = float(
-            behaviour.wom_probability(
-                satisfaction,
-                w.base,
-                w.positive_slope,
-                w.negative_slope,
-                w.curvature,
-                w.referral_bonus,
-            )
+        positive, negative = behaviour.talk_probabilities(
+            feeling.surprise,
+            c.attitude,
+            w.base,
+            w.positive_slope,
+            w.negative_slope,
+            w.curvature,
+            w.advocacy,
+            w.referral_bonus,
+            self.promoter,
         )
-        if unheard and satisfaction < 0:
-            probability = min(1.0, probability * self.scenario.complaints.unvoiced_multiplier)
+        if feeling.unheard and negative > 0.0:  # not heard by the firm: tells others instead
+            negative = min(1.0 - positive, negative * self.scenario.complaints.unvoiced_multiplier)
         index = c.episodes * SLOTS
-        if uniform(c.key, TALK, index) >= probability:
-            return None
-        # "it was fine" counts as praise; −1e-9 absorbs clock rounding in an exact delivery
-        valence = 1.0 if satisfaction >= -1e-9 else -1.0
+        u = uniform(c.key, TALK, index)
+        if u >= positive + negative:
+            return 0.0, 0
+        valence = -1.0 if u < negative else 1.0
         listeners = poisson_inverse(w.reach, uniform(c.key, TALK, index + 1))
         self.metrics.talk(self.env.now, valence, listeners, worst_cell)
         for listener in range(listeners):
             key = derive_key(c.key, REFERRAL, index + listener)
             # a copy: the listener hears what the friend knows now, not what they learn later
             self.env.process(self.referral(key, valence, c.prior.copy()))
-        return listeners
+        return valence, listeners
 
     # ------------------------------------------------------------------ bookkeeping
-    def _update_beliefs(self, c: Customer, cells, delivered, score, feeling: Feeling) -> None:
-        """Trust (Beta), prior (EWMA), attitude (running mean), cumulative satisfaction."""
+    def _update_beliefs(
+        self, c: Customer, cells, delivered, score, feeling: Feeling, acted: float
+    ) -> None:
+        """Trust (Beta), prior (EWMA), attitude (running mean of what was felt), cumulative
+        satisfaction (of what was ``acted`` on, after habit): each by its equation in
+        :mod:`sim.behaviour`."""
         s = self.scenario
         before = c.trust
-        c.trust_kept += s.trust.kept_weight * score.promises_kept
-        c.trust_broken += s.trust.broken_weight * score.promises_broken
+        c.trust_kept, c.trust_broken = behaviour.update_trust(
+            c.trust_kept,
+            c.trust_broken,
+            score.promises_kept,
+            score.promises_broken,
+            s.trust.kept_weight,
+            s.trust.broken_weight,
+        )
         weight = s.perception.prior_weight
         prior = c.prior
         for cell, level in zip(cells, delivered, strict=True):
-            prior[cell] = (1.0 - weight) * prior[cell] + weight * level  # behaviour.update_prior
-        c.attitude += (feeling.loyalty - c.attitude) / c.episodes
-        c.cumulative = float(
-            behaviour.cumulative_satisfaction(
-                c.cumulative, feeling.loyalty, c.episodes, s.retention.memory_floor
-            )
+            prior[cell] = behaviour.update_prior(prior[cell], level, weight)
+        c.attitude = behaviour.running_mean(c.attitude, feeling.loyalty, c.episodes)
+        c.cumulative = behaviour.cumulative_satisfaction(
+            c.cumulative, acted, c.episodes, s.retention.memory_floor
         )
         c.last_satisfaction = feeling.reported
         self.metrics.trust_changed(c.trust - before)

@@ -20,17 +20,21 @@ class Result:
     """What :func:`sim.run` returns.
 
     * ``kpis`` — a ``pandas.Series`` of headline numbers (prospects, acquired, active,
-      churned, purchases, revenue, profit, satisfaction_mean, nps, promise_kept_rate,
-      wom_positive, wom_negative, complaints, recovered, churn_rate, clv, ...);
+      churned, purchases, revenue, profit, satisfaction_mean, nps, every_promise_kept (share
+      of purchases whose every promise felt kept), kept_time / kept_cost / kept_service (kept
+      rate of the promises on each dimension), wom_positive, wom_negative, complaints,
+      recovered, churn_rate, clv, ...);
     * ``daily`` — one row per day;
     * ``touchpoints`` — one row per touchpoint × dimension: promised, expected, delivered,
       waited (queueing part of delivered time), gap (positive = better than expected, in the
-      dimension's unit), kept rate and the market norm;
-    * ``customers`` — one row per acquired customer;
+      dimension's unit), kept rate (how kept the promise felt, 0…1, on average: a shortfall
+      inside the zone of tolerance counts as kept) and the market norm;
+    * ``customers`` — one row per acquired customer, with its segment (:meth:`segments`);
     * ``episodes`` — one row per purchase episode, only with ``run(..., episodes=True)``
       (else None): customer, episode, start_day, end_day, satisfaction, reported, loyalty,
-      promises_kept, promises_broken, late, waited (hours), complained, talked, told,
-      churned;
+      promises_kept, promises_broken, late (delivered after the promise, to the letter),
+      waited (hours), complained, talked, valence, told, churned, intent (stated probability
+      of leaving);
     * ``resources`` — per capacity-limited resource: requests served, utilisation, mean wait
       (hours) and the queue at the end; ``overloaded`` flags a queue that keeps growing;
     * :meth:`drivers` — churn, complaints and negative word of mouth attributed to the
@@ -126,7 +130,11 @@ class Result:
             "EXPERIENCE",
             _row("satisfaction", f"{k.satisfaction_mean:+.2f}", "mean per purchase, −1 … +1"),
             _row("NPS", f"{k.nps:+.0f}", "promoters − detractors, −100 … +100"),
-            _row("promises kept", _pct(k.promise_kept_rate, 1)),
+            _row(
+                "every promise kept",
+                _pct(k.every_promise_kept, 1),
+                "of purchases with a promise; each promise: " + self._kept_by_promise(),
+            ),
             _row(
                 "trust in promises", f"{k.trust_mean:.2f}", "mean belief a promise is kept, 0 … 1"
             ),
@@ -154,10 +162,57 @@ class Result:
             "WHY CUSTOMERS LEFT (the touchpoint × dimension that hurt most in their last episode)",
             self._driver_lines(),
             "",
+            *self._segment_lines(),
             "CAPACITY",
             self._capacity_lines(),
         ]
         return "\n".join(line for line in lines if line is not None)
+
+    def segments(self) -> pd.DataFrame:
+        """One row per customer segment: customers, churn, purchases, attitude, CLV.
+
+        >>> from sim import examples, run
+        >>> run(examples.load("pizza"), seed=1, horizon="10 d").segments().index.tolist()
+        ['everyone']
+        """
+        c = self.customers
+        grouped = c.groupby("segment", sort=False)
+        table = pd.DataFrame(
+            {
+                "customers": grouped.size(),
+                "churn_rate": grouped["active"].apply(lambda a: 1.0 - a.mean()),
+                "purchases_per_customer": grouped["episodes"].mean(),
+                "attitude": grouped["attitude"].mean(),
+                "clv": grouped["clv"].mean(),
+            }
+        )
+        order = [s.name for s in self.scenario.segments] or ["everyone"]
+        return table.reindex([name for name in order if name in table.index])
+
+    def _segment_lines(self) -> list[str]:
+        if not self.scenario.segments:
+            return []
+        money = self.scenario.economics.currency
+        rows = [
+            "SEGMENTS",
+            f"  {'segment':<16}{'customers':>10}{'churned':>9}{'purchases':>11}"
+            f"{'attitude':>10}{'CLV (' + money + ')':>12}",
+        ]
+        for name, row in self.segments().iterrows():
+            rows.append(
+                f"  {name:<16}{row.customers:>10,.0f}{row.churn_rate:>9.0%}"
+                f"{row.purchases_per_customer:>11.1f}{row.attitude:>+10.2f}{row.clv:>12,.0f}"
+            )
+        return [*rows, ""]
+
+    def _kept_by_promise(self) -> str:
+        """'delivery time 12% · order cost 100%': the kept rate of each promise made."""
+        promised = self.touchpoints.dropna(subset=["kept_rate"])
+        if promised.empty:
+            return "none made"
+        return " · ".join(
+            f"{row.touchpoint} {row.dimension} {row.kept_rate:.0%}" for row in promised.itertuples()
+        )
 
     def _level(self, dimension: str, value: float) -> str:
         if pd.isna(value):

@@ -624,6 +624,11 @@ class Market:
     promise_sensitivity: float = param(
         0.2, _Number(0.0), "logit utility per jnd of promised advantage over the competitor"
     )
+    sensitivity_cv: float = param(
+        0.0,
+        _Number(0.0, 3.0),
+        "spread (cv) of each prospect's promise sensitivity around the mean; 0 = all alike",
+    )
     wom_positive_lift: float = param(1.0, _Number(0.0), "logit lift after hearing praise")
     wom_negative_lift: float = param(2.0, _Number(0.0), "logit drop after hearing complaints")
     ad_spend_per_day: float = param(0.0, _Number(0.0), "currency per day for paid prospects")
@@ -652,6 +657,11 @@ class Perception:
     )
     kept_credit: float = param(
         1.0, _Number(0.0), "κ: credit when every promise at a touchpoint is kept"
+    )
+    kept_fade: float = param(
+        1.0,
+        _Number(0.0, open_low=True),
+        "jnd beyond the zone of tolerance over which a promise goes from kept to broken",
     )
     satisfaction_scale: float = param(
         2.5, _Number(0.0, open_low=True), "utility mapped to tanh(±1)"
@@ -684,16 +694,20 @@ class Trust:
 
 @dataclass(frozen=True, kw_only=True)
 class Wom:
-    """Word of mouth: U-shaped talk probability, heavier on the negative side (Anderson 1998)."""
+    """Word of mouth from surprise and advocacy: a U in felt surprise, heavier on the
+    negative side (Anderson 1998), plus recommendations that grow with attitude."""
 
-    base: float = param(0.01, _Number(0.0, 1.0), "talk probability when exactly satisfied")
+    base: float = param(0.01, _Number(0.0, 1.0), "talk probability when nothing was surprising")
     positive_slope: float = param(
-        0.35, _Number(0.0, 1.0), "extra talk probability at satisfaction +1"
+        0.35, _Number(0.0, 1.0), "extra talk probability at surprise +1 (delight)"
     )
     negative_slope: float = param(
-        0.368, _Number(0.0, 1.0), "extra talk probability at satisfaction −1 (fitted)"
+        0.368, _Number(0.0, 1.0), "extra talk probability at surprise −1 (outrage)"
     )
-    curvature: float = param(1.0, _Number(0.0, open_low=True), "exponent on |satisfaction|")
+    curvature: float = param(1.0, _Number(0.0, open_low=True), "exponent on |surprise|")
+    advocacy: float = param(
+        0.1, _Number(0.0, 1.0), "extra praise probability at attitude +1 (a fan recommends)"
+    )
     reach: float = param(2.0, _Number(0.0), "mean people reached per talk (Poisson)")
     delay: float = param(48.0, _Duration(positive=True), "mean time until a listener shops, hours")
     referral_bonus: float = param(
@@ -711,7 +725,7 @@ class Complaints:
     probability: float = param(
         0.32,
         _Number(0.0, 1.0),
-        "chance a dissatisfied customer complains (channel ease; 32% in seed 001)",
+        "chance a dissatisfied customer complains (channel ease; 32% in Customer in Context 2018)",
     )
     resource: str = param("", _Text(), "resource that handles complaints; empty = no queue")
     handle_time: dist.Distribution = param(
@@ -779,6 +793,16 @@ class Retention:
     bad_episode_shock: float = param(
         2.864, _Number(0.0), "hazard × exp(shock·|s|) after a bad episode (fitted)"
     )
+    shock_cv: float = param(
+        0.0,
+        _Number(0.0, 3.0),
+        "spread (cv) of each customer's sensitivity to a bad episode; 0 = all alike",
+    )
+    habit: float = param(
+        0.0,
+        _Number(0.0),
+        "habit: an episode's pull on behaviour is divided by 1 + habit × good episodes so far",
+    )
     memory_floor: float = param(
         0.1,
         _Number(0.0, 1.0, open_low=True),
@@ -787,8 +811,30 @@ class Retention:
     interval: float = param(
         168.0, _Duration(positive=True), "mean time between purchases at neutral attitude, hours"
     )
-    attitude_effect: float = param(0.5, _Number(0.0), "interval × exp(−effect·attitude)")
+    attitude_effect: float = param(
+        0.5, _Number(0.0), "interval × exp(−effect·cumulative satisfaction)"
+    )
     basket_effect: float = param(0.3, _Number(0.0), "basket × (1 + effect·max(attitude, 0))")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Segment:
+    """A kind of customer: a share of prospects whose traits multiply the scenario's.
+
+    Traits are drawn once per prospect from its own random numbers, so a policy change
+    never changes who is in which segment (common random numbers).
+    """
+
+    name: str = param(spec=_Text(), doc="identifier shown in the report")
+    share: float = param(spec=_Number(0.0, 1.0), doc="share of prospects in this segment")
+    promise_sensitivity: float = param(
+        1.0, _Number(0.0), "× market.promise_sensitivity: how much the promise sways choice"
+    )
+    shock: float = param(1.0, _Number(0.0), "× retention.bad_episode_shock")
+    habit: float = param(1.0, _Number(0.0), "× retention.habit")
+    interval: float = param(
+        1.0, _Number(0.0, open_low=True), "× retention.interval: time between purchases"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -829,8 +875,8 @@ class Bonus:
 
 @dataclass(frozen=True, kw_only=True)
 class OverDelivery:
-    """Exceeding the promise at one touchpoint, on time, cost or service (seed 003: pick
-    one, not all three), plus an optional surprise bonus."""
+    """Exceeding the promise at one touchpoint, on time, cost or service (practitioner
+    advice: pick one, not all three; docs/sources.md §15), plus an optional surprise bonus."""
 
     touchpoint: str = param("", _Text(), "where the firm over-delivers (empty: nowhere)")
     time: Expedite = param(Expedite(), _Table(Expedite), "expedite")
@@ -842,19 +888,21 @@ class OverDelivery:
 @dataclass(frozen=True, kw_only=True)
 class FollowUp:
     """Contact after the purchase: reassurance in the remorse window, thanks, and marketing
-    contacts that annoy when there are too many (seed 001: 23% feel stalked)."""
+    contacts that annoy when there are too many (Customer in Context 2018: 23% feel stalked)."""
 
     remorse_cancel: float = param(
         0.0, _Number(0.0, 1.0), "chance a purchase is cancelled in the 24 h remorse window"
     )
-    reassurance: bool = param(False, _Bool(), "contact every buyer within 24 h (seed 003)")
+    reassurance: bool = param(False, _Bool(), "contact every buyer within 24 h (remorse window)")
     reassurance_effect: float = param(0.5, _Number(0.0, 1.0), "share of cancellations it prevents")
     thank_you: bool = param(False, _Bool(), "send a thank-you after each purchase")
     thank_you_effect: float = param(0.2, _Number(0.0), "utility a thank-you adds")
     contacts: int = param(0, _Number(0, integer=True), "marketing contacts per purchase cycle")
     tolerated_contacts: int = param(1, _Number(0, integer=True), "contacts nobody minds")
     stalked_share: float = param(
-        0.23, _Number(0.0, 1.0), "chance each extra contact annoys (seed 001: 23% feel stalked)"
+        0.23,
+        _Number(0.0, 1.0),
+        "chance each extra contact annoys (Customer in Context 2018: 23% feel stalked)",
     )
     annoyance: float = param(1.0, _Number(0.0), "utility an annoyed customer loses")
     contact_lift: float = param(
@@ -867,8 +915,8 @@ class FollowUp:
 
 @dataclass(frozen=True, kw_only=True)
 class Returns:
-    """Returns: lenient (always accept) or strict (receipt required) — seed 000: rules built
-    against the rare cheat punish the honest majority."""
+    """Returns: lenient (always accept) or strict (receipt required) — practitioner advice:
+    rules built against the rare cheat punish the honest majority (docs/sources.md §15)."""
 
     rate: float = param(0.0, _Number(0.0, 1.0), "share of purchases an honest customer returns")
     policy: str = param("lenient", _Text(("lenient", "strict")), "what the firm accepts")
@@ -908,6 +956,9 @@ class Scenario:
         spec=_Named(Touchpoint), doc="the journey, in order"
     )
     resources: tuple[Resource, ...] = param((), _Named(Resource), "capacity-limited processes")
+    segments: tuple[Segment, ...] = param(
+        (), _Named(Segment), "kinds of customer with their shares; none = one kind"
+    )
     market: Market = param(Market(), _Table(Market), "acquisition")
     perception: Perception = param(Perception(), _Table(Perception), "how gaps feel")
     trust: Trust = param(Trust(), _Table(Trust), "trust in promises")
@@ -1226,6 +1277,14 @@ def _check_references(scenario: Scenario, data: Mapping[str, Any], ctx: _Context
             f"not a resource{_suggest(scenario.complaints.resource, resources)}"
             f" (have: {', '.join(resources) or 'none'})",
         )
+    if scenario.segments:
+        total = sum(segment.share for segment in scenario.segments)
+        if abs(total - 1.0) > 1e-9:
+            ctx.fail(
+                "segments",
+                f"shares summing to {total:g}",
+                "segment shares must add up to 1",
+            )
     for name in resources:
         used = any(s.resource == name for t in scenario.touchpoints for s in t.stages)
         if not used and scenario.complaints.resource != name:

@@ -174,7 +174,7 @@ def test_horizon_accepts_strings_and_hours(pizza):
 
 # --------------------------------------------------------------------------- the pizza question
 def test_promise_60_beats_promise_30_when_delivery_takes_45(pizza):
-    """Seed 003: promising 60 and arriving in ~45 beats promising 30 and arriving in ~45."""
+    """Practitioner advice: promise 60 and arrive in ~45 beats promise 30 and arrive in ~45."""
     bold = sim.run(pizza.replace({"touchpoints.delivery.promise.time": "30 min"}), seed=1)
     careful = sim.run(pizza.replace({"touchpoints.delivery.promise.time": "60 min"}), seed=1)
     delivered = careful.touchpoints.set_index(["touchpoint", "dimension"]).loc[
@@ -256,7 +256,8 @@ def _reference_score(plan, cells, positions, visited, delivered, promise, prior,
     )
     quality_gap = behaviour.quality(delivered, plan.norm[cells], direction, jnd)
     has_promise = ~np.isnan(promise)
-    kept = behaviour.promise_kept(delivered, promise, direction)
+    kept = behaviour.kept_degree(delivered, promise, direction, jnd, p.tolerance, p.kept_fade)
+    on_time = behaviour.promise_kept(delivered, promise, direction)
     utilities, losses = behaviour.touchpoint_utility(
         weight,
         quality_gap,
@@ -267,21 +268,27 @@ def _reference_score(plan, cells, positions, visited, delivered, promise, prior,
         len(visited),
         p.quality_weight,
         p.kept_credit,
+        p.loss_aversion,
     )
     importance = plan.importance[visited]
     utility = float(behaviour.episode_utility(utilities, importance, p.episode))
+    felt_by_touchpoint = np.bincount(positions, weight * felt, len(visited))
+    felt_loss = np.bincount(positions, weight * np.maximum(-felt, 0.0), len(visited))
     hurt = importance[positions] * (
-        weight * np.minimum(felt_value, 0.0) - p.kept_credit * (has_promise & ~kept)
+        weight * np.minimum(felt_value, 0.0) - p.kept_credit * has_promise * (1.0 - kept)
     )
     worst = int(hurt.argmin())
     return {
         "satisfaction": float(behaviour.utility_to_satisfaction(utility, p.satisfaction_scale)),
         "utility": utility,
         "loss": float(importance @ losses) / float(importance.sum()),
+        "surprise": float(behaviour.episode_utility(felt_by_touchpoint, importance, p.episode)),
+        "felt_loss": float(importance @ felt_loss) / float(importance.sum()),
         "expected": expected,
         "kept": kept,
-        "promises_kept": int((kept & has_promise).sum()),
-        "promises_broken": int((has_promise & ~kept).sum()),
+        "on_time": on_time,
+        "promises_kept": float((kept * has_promise).sum()),
+        "promises_broken": float((has_promise * (1.0 - kept)).sum()),
         "worst_cell": int(cells[worst]) if hurt[worst] < 0 else -1,
     }
 
@@ -308,10 +315,11 @@ def test_scalar_episode_scoring_matches_the_vectorised_equations(episode_mode):
         trust = float(rng.uniform(0.05, 0.95))
         args = (plan, cells, positions, visited, delivered, promise.tolist(), prior, trust)
         fast, reference = score_episode(*args), _reference_score(*args)
-        for name in ("satisfaction", "utility", "loss"):
+        for name in ("satisfaction", "utility", "loss", "surprise", "felt_loss"):
             assert getattr(fast, name) == pytest.approx(reference[name], abs=1e-12)
         np.testing.assert_allclose(fast.expected, reference["expected"], rtol=0, atol=1e-12)
-        assert fast.kept == reference["kept"].tolist()
-        assert fast.promises_kept == reference["promises_kept"]
-        assert fast.promises_broken == reference["promises_broken"]
+        np.testing.assert_allclose(fast.kept, reference["kept"], rtol=0, atol=1e-12)
+        assert fast.on_time == reference["on_time"].tolist()
+        assert fast.promises_kept == pytest.approx(reference["promises_kept"], abs=1e-12)
+        assert fast.promises_broken == pytest.approx(reference["promises_broken"], abs=1e-12)
         assert fast.worst_cell == reference["worst_cell"]
