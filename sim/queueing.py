@@ -144,8 +144,9 @@ def windowed_quantile_coverage(level: float, window: int) -> float:
     """P(X ≤ q̂): a new exponential delivery X against the empirical ``level``-quantile q̂
     of ``window`` earlier independent ones (numpy's default, linear interpolation).
 
-    This is what a learning quantile promise achieves when deliveries are independent
-    (no queue). q̂ lies a fraction g of the way from the j-th to the (j+1)-th order
+    This is what quoting the quantile of a window of past deliveries achieves when they are
+    independent (no queue) — the quantile promise policy's earlier form; the policy now
+    learns by stochastic approximation (:class:`sim.policies.QuantileTracker`). q̂ lies a fraction g of the way from the j-th to the (j+1)-th order
     statistic, with (window − 1)·level = j − 1 + g. By Rényi's representation
     X₍ⱼ₎ = Σ_{i≤j} E_i/(n−i+1) with E_i iid Exp(1), so
     E[e^{−q̂}] = (n−j+1)/(n+1) · (n−j)/(n−j+g) and the coverage is one minus that. It does
