@@ -12,13 +12,19 @@ notebook can plot a response curve over a grid. Units:
 
 The chain, for customer i at touchpoint k and dimension j::
 
-    E = τ·P + (1 − τ)·X                       expectation          (Zeithaml et al. 1993)
-    d = direction·(D − E)/jnd                  disconfirmation      (Oliver 1980)
-    d' = sign(d)·max(|d| − z, 0)               zone of tolerance    (Zeithaml et al. 1993)
-    v = k⁺·d'^α  or  −λ·(−d')^β                 asymmetric value     (Tversky & Kahneman 1992)
-    s_k = Σ_j w_kj(γ·u_kj + v_kj) + κ·1[kept]   touchpoint utility   (Anderson & Sullivan 1993;
+    τ' = τ·(1 − ω)^n                            promise weight       (Rust et al. 1999)
+    E = τ'·P + (1 − τ')·X                       expectation          (Zeithaml et al. 1993)
+    d = direction·(D − E)/jnd                   disconfirmation      (Oliver 1980)
+    d' = sign(d)·max(|d| − z, 0)                zone of tolerance    (Zeithaml et al. 1993)
+    v = k⁺·d'^α  or  −λ·(−d')^β                  asymmetric value     (Tversky & Kahneman 1992)
+    q = γ·u  or  γ·λ·u  (u < 0)                 quality vs the norm  (Mittal et al. 1998)
+    k = clip(1 − (shortfall − z)/fade, 0, 1)    how kept the promise feels (continuous)
+    s_k = Σ_j w_kj(q_kj + v_kj) + κ·min_j k_kj  touchpoint utility   (Anderson & Sullivan 1993;
                                                                       Gneezy & Epley 2014)
     S = tanh(Σ_k I_k s_k / Σ_k I_k / scale)     episode satisfaction
+
+After the episode: trust, prior and attitude update; the customer talks (surprise and
+advocacy), acts on a habit-damped satisfaction and may leave (a proportional hazard).
 
 >>> float(value(np.array(-1.0))) / float(value(np.array(1.0), gain_slope=1.0))
 -2.25
@@ -219,7 +225,7 @@ def kept_degree(
 
 def value(
     gap: ArrayLike,
-    gain_slope: float = 0.15,
+    gain_slope: float = 0.10,
     loss_aversion: float = 2.25,
     gain_curvature: float = 0.88,
     loss_curvature: float = 0.88,
@@ -276,7 +282,9 @@ def touchpoint_utility(
     felt_value = np.asarray(felt_value, dtype=float)
     has_promise = np.asarray(has_promise, dtype=bool)
     touchpoint = np.asarray(touchpoint)
-    quality_part = quality_value(np.asarray(quality_gap, dtype=float), quality_weight, loss_aversion)
+    quality_part = quality_value(
+        np.asarray(quality_gap, dtype=float), quality_weight, loss_aversion
+    )
     perceived = np.bincount(touchpoint, weight * (quality_part + felt_value), n_touchpoints)
     promised = np.bincount(touchpoint, has_promise, n_touchpoints) > 0
     kept_at = np.ones(n_touchpoints)
@@ -408,53 +416,47 @@ def update_trust(
 
 
 # --------------------------------------------------------------------------- word of mouth
-def promoter_attitude(ltr_neutral: float = 7.5, ltr_slope: float = 4.0) -> float:
-    """The attitude from which a customer is a promoter: likelihood to recommend ≥ 9
-    (Reichheld 2003), on the scale of :func:`likelihood_to_recommend`.
-
-    >>> promoter_attitude()
-    0.375
-    """
-    return (9.0 - ltr_neutral) / ltr_slope
-
-
 def talk_probabilities(
     surprise: ArrayLike,
     attitude: ArrayLike,
     base: float = 0.01,
     positive_slope: float = 0.35,
-    negative_slope: float = 0.368,
+    negative_slope: float = 0.608,
     curvature: float = 1.0,
-    advocacy: float = 0.1,
+    advocacy: float = 1.0,
     referral_bonus: float = 0.0,
-    promoter: float = 0.375,
+    track_record: ArrayLike = 1.0,
 ) -> tuple:
     """Probabilities of praising and of criticising to others after an episode.
 
     People talk about what *surprised* them, not about what went as expected (Anderson
     1998: an asymmetric U, dissatisfied customers talk more, but less than folklore says).
     ``surprise`` ∈ [−1, 1] is the felt disconfirmation beyond the zone of tolerance, squashed
-    like satisfaction; a delivery exactly as expected has surprise 0. Promoters also
-    recommend unprompted (Reichheld 2003): praise grows with how far ``attitude`` (mean
-    satisfaction, −1…1) is above ``promoter`` (the attitude of a 9 on the 0–10 scale,
-    :func:`promoter_attitude`), reaching ``advocacy`` at attitude +1. So a satisfied but
-    unsurprised passive says little, while a brand with fans is praised more often than it
-    is criticised (East, Hammond & Wright 2007 find positive word of mouth outnumbering
-    negative for every brand studied, about 3 : 1). A referral programme adds to praise
-    from satisfied customers.
+    like satisfaction; a delivery exactly as expected has surprise 0. Satisfied customers
+    also recommend unprompted, more the happier they are and the longer their good record
+    (Reichheld 2003): praise grows with ``attitude`` (mean satisfaction, −1…1) above 0 times
+    ``track_record`` (0…1, :func:`track_record`), reaching ``advocacy`` for a long-standing
+    fan at +1. So a brand whose customers are content is praised more often
+    than it is criticised — East, Hammond & Wright (2007) find positive word of mouth
+    outnumbering negative for every brand studied, about 3 : 1 — while a first-time customer
+    with nothing surprising to tell says little. A referral programme adds to praise from
+    satisfied customers.
 
     ``base`` chatter takes the sign of attitude (a zero attitude counts as praise: "it was
     fine"). Returns ``(positive, negative)``; their sum never exceeds 1.
 
-    >>> positive, negative = talk_probabilities(np.array([-0.5, 0.0, 0.5]), 0.0)
+    >>> positive, negative = talk_probabilities(np.array([-0.5, 0.0, 0.5]), 0.0,
+    ...                                         positive_slope=0.35, negative_slope=0.368)
     >>> positive.round(3).tolist(), negative.round(3).tolist()
     ([0.01, 0.01, 0.185], [0.184, 0.0, 0.0])
-    >>> [round(float(p), 3) for p in talk_probabilities(0.0, 0.375 + 0.625 / 2)]  # a fan
-    [0.06, 0.0]
+    >>> [round(float(p), 3) for p in talk_probabilities(0.0, 0.5, advocacy=0.2)]  # a fan
+    [0.11, 0.0]
+    >>> [round(float(p), 3) for p in talk_probabilities(0.0, 0.5, advocacy=0.2, track_record=0.0)]
+    [0.01, 0.0]
     """
     s, a = _number(surprise), _number(attitude)
     chatter_negative = base * (a < 0)
-    fan = _positive_part(a - promoter) / (1.0 - promoter)
+    fan = _positive_part(a) * _number(track_record)
     positive = (
         positive_slope * _positive_part(s) ** curvature
         + advocacy * fan
@@ -464,6 +466,18 @@ def talk_probabilities(
     negative = negative_slope * _positive_part(-s) ** curvature + chatter_negative
     positive = _clip(positive, 0.0, 1.0)
     return positive, _clip(negative, 0.0, 1.0 - positive)
+
+
+def track_record(good_episodes: ArrayLike) -> np.ndarray:
+    """How far a customer's record backs a recommendation: ``g/(g + 1)`` after ``g`` good
+    episodes. Nobody recommends a firm on the strength of one purchase; advocacy builds with
+    repeated good experience (Reichheld 2003: promoters are loyal, repeat customers).
+
+    >>> [float(track_record(g)) for g in (0, 1, 3)]
+    [0.0, 0.5, 0.75]
+    """
+    g = _number(good_episodes)
+    return g / (g + 1.0)
 
 
 def choice_probability(utility_advantage: ArrayLike) -> np.ndarray:
@@ -580,8 +594,8 @@ def churn_probability(
     baseline: ArrayLike,
     cumulative: ArrayLike,
     satisfaction: ArrayLike,
-    satisfaction_effect: float = 3.095,
-    bad_episode_shock: float = 2.864,
+    satisfaction_effect: float = 3.33,
+    bad_episode_shock: float = 9.27,
     sensitivity: ArrayLike = 1.0,
 ) -> np.ndarray:
     """Probability of leaving after an episode: ``h₀·exp(−β·S_cum + shock·σ·max(−s, 0))``.
@@ -614,7 +628,8 @@ def purchase_interval(
 ) -> np.ndarray:
     """Mean time to the next purchase (hours): shorter for happier customers.
 
-    ``interval·exp(−effect·A)``. Direction only: survey reports say a great experience makes
+    ``interval·exp(−effect·S)``, ``S`` the customer's cumulative satisfaction (the state that
+    drives behaviour). Direction only: survey reports say a great experience makes
     repurchase more likely (docs/sources.md §14); the size is a placeholder.
 
     >>> round(float(purchase_interval(240.0, 0.5, 0.5)), 2)

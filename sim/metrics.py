@@ -435,10 +435,13 @@ EPISODE_COLUMNS = (
     "end_day",  # when it ended, after any complaint handling
     "satisfaction",  # episode satisfaction before recovery, −1 … +1
     "reported",  # what a survey records (the recovery paradox may lift it)
-    "loyalty",  # what drove attitude, talk and churn
+    "loyalty",  # what drove attitude and churn
+    "surprise",  # felt surprise after any recovery, −1 … +1: what drives talk
     "promises_kept",
     "promises_broken",
     "late",  # a time promise was broken, to the letter (delivered after the promise)
+    "time_gap",  # how much faster (+) or slower (−) than expected, jnd (weighted time cells)
+    "time_margin",  # how far inside (+) or past (−) the time promises, jnd (weighted)
     "waited",  # hours spent queueing in this episode (all touchpoints)
     "complained",
     "talked",  # told someone about it

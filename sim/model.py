@@ -283,8 +283,6 @@ class Model:
             if self.quoters[cell] is not None and not np.isnan(plan.competitor[cell])
         ]
         self.churn_propensity = Beta(scenario.retention.churn_a, scenario.retention.churn_b)
-        perception = scenario.perception
-        self.promoter = behaviour.promoter_attitude(perception.ltr_neutral, perception.ltr_slope)
         self.segments = list(scenario.segments)
         self.segment_bounds = np.cumsum([s.share for s in self.segments]).tolist()
         retention, market = scenario.retention, scenario.market
@@ -453,7 +451,7 @@ class Model:
         )
         for cell, level in zip(visit.cells, visit.delivered, strict=True):
             if self.quoters[cell] is not None:
-                self.quoters[cell].observe(level)
+                self.quoters[cell].observe(level, promised[cell])
         after = aftermath(self.scenario, c.key, c.episodes) if self.aftercare else NOTHING
         score = self._with_aftermath(score, after)
         if score.satisfaction < self.scenario.complaints.threshold:
@@ -508,6 +506,21 @@ class Model:
             is_time[cell] and not on_time
             for cell, on_time in zip(visit.cells, score.on_time, strict=True)
         )
+        # how much faster (+) or slower (−) than expected the episode's times were, in jnd:
+        # a weighted mean over the time cells visited
+        # and how far inside (+) or past (−) its time promises, in jnd
+        constants = self.plan.cell_constants
+        time_gap = time_weight = margin = margin_weight = 0.0
+        for i, cell in enumerate(visit.cells):
+            if is_time[cell]:
+                _, jnd, _, weight, importance = constants[cell]
+                time_gap += weight * importance * score.gap[i] / jnd
+                time_weight += weight * importance
+                if score.has_promise[i]:
+                    margin += weight * importance * (score.promise[i] - visit.delivered[i]) / jnd
+                    margin_weight += weight * importance
+        time_gap = time_gap / time_weight if time_weight > 0.0 else math.nan
+        margin = margin / margin_weight if margin_weight > 0.0 else math.nan
         self.episode_log.append(
             (
                 c.id,
@@ -517,9 +530,12 @@ class Model:
                 score.satisfaction,
                 feeling.reported,
                 feeling.loyalty,
+                feeling.surprise,
                 score.promises_kept,
                 score.promises_broken,
                 late,
+                time_gap,
+                margin,
                 sum(visit.waited),
                 c.complaints > complaints_before,
                 valence != 0.0,
@@ -754,7 +770,7 @@ class Model:
             w.curvature,
             w.advocacy,
             w.referral_bonus,
-            self.promoter,
+            behaviour.track_record(c.good_episodes),
         )
         if feeling.unheard and negative > 0.0:  # not heard by the firm: tells others instead
             negative = min(1.0 - positive, negative * self.scenario.complaints.unvoiced_multiplier)

@@ -622,7 +622,10 @@ class Market:
     population: int = param(0, _Number(0, integer=True), "potential customers; 0 = unlimited")
     brand_preference: float = param(0.0, _Number(), "logit utility of us over the competitor")
     promise_sensitivity: float = param(
-        0.2, _Number(0.0), "logit utility per jnd of promised advantage over the competitor"
+        0.002,
+        _Number(0.0),
+        "logit utility per jnd of promised advantage over the competitor (fitted to Cui et "
+        "al. 2024)",
     )
     sensitivity_cv: float = param(
         0.0,
@@ -647,7 +650,9 @@ class Perception:
     )
     tolerance: float = param(1.0, _Number(0.0), "zone of tolerance half-width, in jnd")
     gain_slope: float = param(
-        0.15, _Number(0.0), "k⁺: value per jnd of exceeding (Gneezy & Epley: small)"
+        0.10,
+        _Number(0.0),
+        "k⁺: value per jnd of exceeding (set so exceeding ≈ keeping, Gneezy & Epley)",
     )
     loss_aversion: float = param(2.25, _Number(1.0), "λ (Tversky & Kahneman 1992)")
     gain_curvature: float = param(0.88, _Number(0.0, 1.0, open_low=True), "α")
@@ -702,13 +707,17 @@ class Wom:
         0.35, _Number(0.0, 1.0), "extra talk probability at surprise +1 (delight)"
     )
     negative_slope: float = param(
-        0.368, _Number(0.0, 1.0), "extra talk probability at surprise −1 (outrage)"
+        0.608, _Number(0.0, 1.0), "extra talk probability at surprise −1 (outrage; fitted)"
     )
     curvature: float = param(1.0, _Number(0.0, open_low=True), "exponent on |surprise|")
     advocacy: float = param(
-        0.1, _Number(0.0, 1.0), "extra praise probability at attitude +1 (a fan recommends)"
+        1.0,
+        _Number(0.0, 1.0),
+        "extra praise probability at attitude +1: satisfied customers recommend (fitted)",
     )
-    reach: float = param(2.0, _Number(0.0), "mean people reached per talk (Poisson)")
+    reach: float = param(
+        0.5, _Number(0.0), "mean people per talk who come to shop (Poisson; a placeholder)"
+    )
     delay: float = param(48.0, _Duration(positive=True), "mean time until a listener shops, hours")
     referral_bonus: float = param(
         0.0, _Number(0.0, 1.0), "extra positive talk from a referral programme"
@@ -788,18 +797,18 @@ class Retention:
         29.0, _Number(0.0, open_low=True), "Beta(a, b) of baseline churn propensity h₀"
     )
     satisfaction_effect: float = param(
-        3.095, _Number(0.0), "β: hazard falls by exp(−β·S_cum) (fitted: docs/calibration.md)"
+        3.33, _Number(0.0), "β: hazard falls by exp(−β·S_cum) (fitted: docs/calibration.md)"
     )
     bad_episode_shock: float = param(
-        2.864, _Number(0.0), "hazard × exp(shock·|s|) after a bad episode (fitted)"
+        9.27, _Number(0.0), "hazard × exp(shock·σ·|s|) after a bad episode (fitted)"
     )
     shock_cv: float = param(
-        0.0,
+        1.821,
         _Number(0.0, 3.0),
         "spread (cv) of each customer's sensitivity to a bad episode; 0 = all alike",
     )
     habit: float = param(
-        0.0,
+        10.0,
         _Number(0.0),
         "habit: an episode's pull on behaviour is divided by 1 + habit × good episodes so far",
     )

@@ -672,24 +672,7 @@ class TestTrust:
 
 
 # --------------------------------------------------------------------------- word of mouth
-def test_promoter_attitude():
-    # (9 − 7.5)/4 = 0.375; (9 − 7)/2 = 1.0
-    assert b.promoter_attitude() == 0.375
-    assert b.promoter_attitude(7.0, 2.0) == pytest.approx(1.0)
-    assert b.likelihood_to_recommend(b.promoter_attitude()) == pytest.approx(9.0)
-    # talk_probabilities' default promoter is this attitude
-    default = inspect.signature(b.talk_probabilities).parameters["promoter"].default
-    assert default == b.promoter_attitude()
-
-
-@given(st.floats(0.0, 8.9), st.floats(0.5, 20.0))
-def test_promoter_attitude_answers_nine(neutral, slope):
-    a = b.promoter_attitude(neutral, slope)
-    assert b.likelihood_to_recommend(a, neutral, slope) == pytest.approx(9.0)
-    assert b.likelihood_to_recommend(a - 0.01, neutral, slope) < 9.0
-
-
-PROMOTER = b.promoter_attitude()
+PROMOTER = 0.0  # attitude at or below which nobody recommends unprompted
 # the parameters of the docstring examples, passed explicitly so that recalibrating a default
 # does not break a hand-worked number
 WOM = dict(
@@ -699,7 +682,6 @@ WOM = dict(
     curvature=1.0,
     advocacy=0.1,
     referral_bonus=0.0,
-    promoter=0.375,
 )
 NOT_A_FAN = st.floats(-1.0, PROMOTER)  # attitudes at or below the promoter threshold
 
@@ -718,8 +700,8 @@ class TestWordOfMouth:
         positive, negative = b.talk_probabilities(np.array([-0.5, 0.0, 0.5]), 0.0, **WOM)
         np.testing.assert_allclose(positive, [0.01, 0.01, 0.185])
         np.testing.assert_allclose(negative, [0.184, 0.0, 0.0])
-        # a fan halfway from the promoter attitude to +1: 0.01 + 0.1·0.5 = 0.06 praise
-        positive, negative = b.talk_probabilities(0.0, 0.375 + 0.625 / 2, **WOM)
+        # a fan at attitude 0.5: 0.01 + 0.1·0.5 = 0.06 praise
+        positive, negative = b.talk_probabilities(0.0, 0.5, **WOM)
         assert (positive, negative) == pytest.approx((0.06, 0.0))
 
     def test_more_hand_values(self):
@@ -736,7 +718,7 @@ class TestWordOfMouth:
         positive, negative = b.talk_probabilities(-1.0, 1.0, **kwargs)
         assert (positive, negative) == pytest.approx((0.51, 0.49))
 
-    @pytest.mark.parametrize("attitude", [-1.0, -0.4, 0.0, 0.2, PROMOTER])
+    @pytest.mark.parametrize("attitude", [-1.0, -0.4, PROMOTER])
     def test_u_shape_with_minimum_at_zero_surprise(self, attitude):
         s = np.linspace(-1.0, 1.0, 201)
         positive, negative = b.talk_probabilities(s, attitude)  # the defaults, whatever they are
@@ -789,10 +771,9 @@ class TestWordOfMouth:
         st.floats(0.5, 2.0),
         st.floats(0.0, 1.0),
         st.floats(0.0, 1.0),
-        st.floats(0.0, 0.95),
     )
-    def test_bounded(self, s, attitude, base, pos, neg, curv, advocacy, bonus, promoter):
-        args = (s, attitude, base, pos, neg, curv, advocacy, bonus, promoter)
+    def test_bounded(self, s, attitude, base, pos, neg, curv, advocacy, bonus):
+        args = (s, attitude, base, pos, neg, curv, advocacy, bonus)
         positive, negative = b.talk_probabilities(*args)
         assert 0.0 <= positive <= 1.0
         assert 0.0 <= negative <= 1.0
@@ -801,29 +782,25 @@ class TestWordOfMouth:
         pa, na = b.talk_probabilities(np.array([s, -s, 0.0]), *args[1:])
         assert np.all((pa >= 0) & (na >= 0) & (pa + na <= 1.0 + 1e-12))
 
-    def test_advocacy_only_above_the_promoter(self):
+    def test_advocacy_only_from_satisfied_customers(self):
         below = np.linspace(-1.0, PROMOTER, 50)
-        above = np.linspace(0.4, 1.0, 50)
+        above = np.linspace(0.05, 1.0, 50)
         silent = {**WOM, "advocacy": 0.0}
         for attitude in (below, above):
             with_fans = b.talk_probabilities(0.0, attitude, **WOM)
             without = b.talk_probabilities(0.0, attitude, **silent)
             np.testing.assert_array_equal(with_fans[1], without[1])  # criticism untouched
-        # at or below the promoter attitude advocacy adds nothing
+        # at or below attitude 0 advocacy adds nothing
         np.testing.assert_array_equal(
             b.talk_probabilities(0.0, below, **WOM)[0],
             b.talk_probabilities(0.0, below, **silent)[0],
         )
-        # above it: 0.1·(A − 0.375)/0.625, strictly increasing in attitude, 0.1 at A = 1
+        # above it: 0.1·A, strictly increasing in attitude, 0.1 at A = 1
         praise = b.talk_probabilities(0.0, above, **WOM)[0]
         extra = praise - b.talk_probabilities(0.0, above, **silent)[0]
-        np.testing.assert_allclose(extra, 0.1 * (above - 0.375) / 0.625)
+        np.testing.assert_allclose(extra, 0.1 * above)
         assert np.all(np.diff(praise) > 0)
         assert praise[-1] == pytest.approx(0.01 + 0.1)
-        # moving the threshold moves the advocacy: attitude 0.5 is no fan with promoter 0.6;
-        # with 0.375 it is: 0.01 + 0.1·(0.5 − 0.375)/0.625 = 0.03
-        assert b.talk_probabilities(0.0, 0.5, **{**WOM, "promoter": 0.6})[0] == pytest.approx(0.01)
-        assert b.talk_probabilities(0.0, 0.5, **WOM)[0] == pytest.approx(0.03)
 
     @given(st.floats(PROMOTER, 1.0), st.floats(PROMOTER, 1.0), st.floats(0.01, 1.0))
     def test_advocacy_increasing_in_attitude(self, a1, a2, advocacy):
@@ -837,8 +814,8 @@ class TestWordOfMouth:
     def test_referral_bonus_only_raises_praise_from_satisfied(self):
         s = np.array([-0.5, 0.0, 0.5])[:, None]
         a = np.array([-1.0, -0.2, 0.0, 1e-6, 0.3, 0.9])[None, :]
-        p0, n0 = b.talk_probabilities(s, a)
-        p1, n1 = b.talk_probabilities(s, a, referral_bonus=0.1)
+        p0, n0 = b.talk_probabilities(s, a, advocacy=0.1)  # far from the cap at 1
+        p1, n1 = b.talk_probabilities(s, a, advocacy=0.1, referral_bonus=0.1)
         np.testing.assert_allclose(p1 - p0, np.broadcast_to([0, 0, 0, 0.1, 0.1, 0.1], p0.shape))
         np.testing.assert_array_equal(n1, n0)
 
@@ -981,7 +958,7 @@ class TestChurn:
 
     def test_decreasing_in_cumulative(self):
         cum = np.linspace(-1, 1, 51)
-        p = b.churn_probability(0.05, cum, 0.0)
+        p = b.churn_probability(0.05, cum, 0.0, satisfaction_effect=1.5)
         assert np.all(np.diff(p) < 0)
 
     @given(st.floats(0.001, 0.1), SAT, st.floats(0.01, 1.0))

@@ -38,7 +38,9 @@ def test_every_customer_is_active_or_churned(pizza_run):
 
 
 def test_counts_are_never_negative(pizza_run):
-    counts = pizza_run.daily.drop(columns=["revenue", "satisfaction", "promise_kept_rate", "trust"])
+    counts = pizza_run.daily.drop(
+        columns=["revenue", "satisfaction", "every_promise_kept", "trust"]
+    )
     assert (counts >= 0).all().all()
     count_kpis = [
         "prospects",
@@ -76,7 +78,7 @@ def test_satisfaction_trust_and_scores_stay_on_their_scales(pizza_run):
     assert c["ltr"].between(0, 10).all()
     assert -1 <= pizza_run.kpis["satisfaction_mean"] <= 1
     assert -100 <= pizza_run.kpis["nps"] <= 100
-    assert 0 <= pizza_run.kpis["promise_kept_rate"] <= 1
+    assert 0 <= pizza_run.kpis["every_promise_kept"] <= 1
     assert pizza_run.daily["satisfaction"].dropna().between(-1, 1).all()
 
 

@@ -33,8 +33,6 @@ SAME_AS = {
     ("episode_satisfaction", "mode"): "perception.episode",
     ("likelihood_to_recommend", "neutral"): "perception.ltr_neutral",
     ("likelihood_to_recommend", "slope"): "perception.ltr_slope",
-    ("promoter_attitude", "ltr_neutral"): "perception.ltr_neutral",
-    ("promoter_attitude", "ltr_slope"): "perception.ltr_slope",
     ("update_trust", "kept_weight"): "trust.kept_weight",
     ("update_trust", "broken_weight"): "trust.broken_weight",
     ("talk_probabilities", "base"): "wom.base",
@@ -60,7 +58,7 @@ SAME_AS = {
 #: Keyword defaults that are not scenario fields (per-customer values, neutral elements).
 NOT_A_FIELD = {
     ("churn_probability", "sensitivity"),  # a customer's trait; 1 = the average customer
-    ("talk_probabilities", "promoter"),  # derived: promoter_attitude(ltr_neutral, ltr_slope)
+    ("talk_probabilities", "track_record"),  # a customer's record; 1 = a long-standing fan
 }
 
 

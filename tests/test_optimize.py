@@ -103,5 +103,5 @@ def test_compare_accepts_policy_objects():
         progress=False,
         workers=1,
     )
-    kept = comparison.summary.loc[("90% sure", "promise_kept_rate"), "mean"]
-    assert kept > comparison.summary.loc[("fixed 30", "promise_kept_rate"), "mean"]
+    kept = comparison.summary.loc[("90% sure", "kept_time"), "mean"]
+    assert kept > comparison.summary.loc[("fixed 30", "kept_time"), "mean"]

@@ -42,7 +42,7 @@ def check_invariants(result: sim.Result) -> None:
     assert abs(result.customers["revenue"].sum() - k["revenue"]) <= 1e-6 * max(1.0, k["revenue"])
     if k["purchases"]:
         assert -1 <= k["satisfaction_mean"] <= 1
-        assert 0 <= k["promise_kept_rate"] <= 1 or pd.isna(k["promise_kept_rate"])
+        assert 0 <= k["every_promise_kept"] <= 1 or pd.isna(k["every_promise_kept"])
     customers = result.customers
     assert customers["trust"].between(0, 1).all()
     assert customers["attitude"].between(-1, 1).all()

@@ -200,7 +200,7 @@ class Comparison:
             "nps",
             "churn_rate",
             "acquired",
-            "promise_kept_rate",
+            "every_promise_kept",
             "wom_negative",
         ]
         lines = [
