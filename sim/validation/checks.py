@@ -6,8 +6,8 @@ Every area of :mod:`sim.validation` returns a list of :class:`Check`; the test s
 >>> check = Check.within(
 ...     area="queueing", name="M/M/1 ρ=0.8 mean wait", target=4.0, simulated=4.02,
 ...     half_width=0.05, tolerance=0.08, unit="h", source="Kleinrock 1975")
->>> check.passed, check.row()[:3]
-(True, ['M/M/1 ρ=0.8 mean wait', '4 h', '4.02 ± 0.05 h'])
+>>> check.passed, check.predicted().row()[:4]
+(True, ['predicted', 'M/M/1 ρ=0.8 mean wait', '4 h', '4.02 ± 0.05 h'])
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
+
+#: The three kinds of check, in the order docs/validation.md lists them.
+KINDS = ("predicted", "calibrated", "sanity")
 
 
 @dataclass(frozen=True)
@@ -39,10 +42,26 @@ class Check:
     #: runs and is shown failing; the test suite requires it to keep failing until the
     #: model is fixed (then the mark must go).
     deviation: str = ""
+    #: What a pass is worth (:data:`KINDS`): ``sanity`` holds by construction or by an
+    #: equation; ``calibrated`` was fitted to this very target; ``predicted`` was never
+    #: used in fitting — only these count as evidence.
+    kind: str = ""
 
     def known(self, why: str) -> Check:
         """This check marked as a known deviation, with the reason and where it is discussed."""
         return replace(self, deviation=why)
+
+    def sanity(self) -> Check:
+        """Holds by construction (an input compared with itself, an equation, a cap)."""
+        return replace(self, kind="sanity")
+
+    def calibrated(self) -> Check:
+        """A target the defaults were fitted to: passing shows the fit holds on fresh seeds."""
+        return replace(self, kind="calibrated")
+
+    def predicted(self) -> Check:
+        """Held out: no parameter was fitted to it. Only these count as evidence."""
+        return replace(self, kind="predicted")
 
     @classmethod
     def within(
@@ -136,9 +155,10 @@ class Check:
         )
 
     def row(self) -> list[str]:
-        """Cells of the markdown table: check, target, simulated ± CI, tolerance, pass
+        """Cells of the markdown table: kind, check, target, simulated ± CI, tolerance, pass
         (a ``|`` inside a cell, as in |F − F̂|, is escaped so it cannot split the row)."""
         cells = [
+            self.kind,
             self.name,
             self.target,
             self.simulated,
@@ -154,8 +174,8 @@ def verdict(checks: list[Check]) -> list[str]:
     A check that fails without a documented deviation is wrong; so is a known deviation
     that now passes (the model was fixed: remove the mark and update the docs).
 
-    >>> ok = Check.at_least(area="a", name="ratio", bound=2.0, simulated=3.0)
-    >>> bad = Check.at_least(area="a", name="u-shape", bound=2.0, simulated=1.0)
+    >>> ok = Check.at_least(area="a", name="ratio", bound=2.0, simulated=3.0).predicted()
+    >>> bad = Check.at_least(area="a", name="u-shape", bound=2.0, simulated=1.0).predicted()
     >>> verdict([ok, bad.known("docs/model.md §10")])
     []
     >>> verdict([bad])
@@ -163,6 +183,8 @@ def verdict(checks: list[Check]) -> list[str]:
     """
     problems = []
     for c in checks:
+        if c.kind not in KINDS:
+            problems.append(f"{c.name}: say what a pass is worth (sanity, calibrated, predicted)")
         if not c.passed and not c.deviation:
             problems.append(
                 f"{c.name}: simulated {c.simulated} against target {c.target} ({c.tolerance})"
