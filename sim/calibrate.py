@@ -37,7 +37,7 @@ always flagged. Each finding is in ``Calibration.warnings`` and raised as an
 :class:`IdentificationWarning`.
 
 >>> import sim
->>> fit = sim.calibrate(sim.examples.load("pizza"), {"kept_time": 0.8},
+>>> fit = sim.calibrate(sim.examples.load("pizza"), {"every_promise_kept": 0.8},
 ...                     {"touchpoints.delivery.promise.time": (30, 90)}, reps=2,
 ...                     horizon="5 d", max_evaluations=10, progress=False, workers=1)
 >>> 30 <= fit.values["touchpoints.delivery.promise.time"] <= 90
@@ -360,7 +360,7 @@ def calibrate(
 
     ``targets`` maps a statistic to its target value, or to ``(value, sd)`` where ``sd``
     (same unit) sets how closely it must be matched; statistics are KPIs of ``Result.kpis``
-    (``churn_rate``, ``nps``, ``kept_time``, …) or named in ``statistics`` (functions
+    (``churn_rate``, ``nps``, ``every_promise_kept``, …) or named in ``statistics`` (functions
     of a :class:`~sim.result.Result`, see :class:`Statistics`). ``params`` maps dotted
     scenario paths to ``(low, high)``; integer fields (capacities) search integers. ``start``
     (default: the middle of each range) is where the weights are measured and the design is

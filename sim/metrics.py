@@ -70,9 +70,6 @@ KPI_NAMES = (
     "nps",
     "trust_mean",
     "every_promise_kept",
-    "kept_time",
-    "kept_cost",
-    "kept_service",
     "wom_positive",
     "wom_negative",
     "wom_listeners",
@@ -355,16 +352,6 @@ class Collector:
             )
         return table
 
-    def _kept_by_dimension(self) -> dict[str, float]:
-        """Kept rate of the promises on each dimension (NaN where none was made)."""
-        rates = {}
-        for dim in ("time", "cost", "service"):
-            cells = [i for i, (_, d) in enumerate(self.plan.cells) if d == dim]
-            made = float(sum(self.cell["promised"][i] for i in cells))
-            kept = float(sum(self.cell["kept"][i] for i in cells))
-            rates[f"kept_{dim}"] = kept / made if made else float("nan")
-        return rates
-
     def driver_table(self) -> pd.DataFrame:
         plan = self.plan
         labels = [(plan.touchpoint_names[k], d) for k, d in plan.cells] + [("(no shortfall)", "")]
@@ -386,7 +373,6 @@ class Collector:
         ad_spend = scenario.market.ad_spend_per_day * days
         costs = t["variable_cost"] + t["compensation"] + t["extra_costs"] + capacity_cost + ad_spend
         episodes_promised = float(self.daily["promised_episodes"].sum())
-        kept_by_dimension = self._kept_by_dimension()
         surveyed = customers[customers["episodes"] > 0]
         nan = float("nan")
         kpis = pd.Series(
@@ -413,7 +399,6 @@ class Collector:
                 "every_promise_kept": float(self.daily["all_kept"].sum()) / episodes_promised
                 if episodes_promised
                 else nan,
-                **kept_by_dimension,
                 "wom_positive": int(daily["wom_positive"].sum()),
                 "wom_negative": int(daily["wom_negative"].sum()),
                 "wom_listeners": int(t["listeners"]),

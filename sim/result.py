@@ -21,8 +21,8 @@ class Result:
 
     * ``kpis`` — a ``pandas.Series`` of headline numbers (prospects, acquired, active,
       churned, purchases, revenue, profit, satisfaction_mean, nps, every_promise_kept (share
-      of purchases whose every promise felt kept), kept_time / kept_cost / kept_service (kept
-      rate of the promises on each dimension), wom_positive, wom_negative, complaints,
+      of purchases whose every promise felt kept; each promise's own kept rate is in
+      ``touchpoints``), wom_positive, wom_negative, complaints,
       recovered, churn_rate, clv, ...);
     * ``daily`` — one row per day;
     * ``touchpoints`` — one row per touchpoint × dimension: promised, expected, delivered,

@@ -52,3 +52,45 @@ def test_readme_python_examples_run(tmp_path, monkeypatch):
     for block in blocks:
         exec(compile(block, "README.md", "exec"), namespace)
     assert (tmp_path / "results" / "kpis.csv").exists()
+
+
+def test_readme_report_is_what_python_m_sim_prints():
+    """The report shown in the README is the default run's, number for number (only the
+    wall-clock time may differ)."""
+    import sim
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    heading = text.index("## What you get")
+    block = re.search(r"```text\n(.*?)```", text[heading:], re.S)
+    assert block, "the README shows the report in a ```text block under 'What you get'"
+    shown = block.group(1).rstrip("\n").splitlines()
+    printed = sim.run(sim.examples.load("pizza"), seed=1).report().splitlines()
+
+    def without_clock(lines):
+        return [re.sub(r"simulated in [0-9.]+ s", "simulated in … s", line) for line in lines]
+
+    assert without_clock(shown) == without_clock(printed)
+
+
+def test_readme_promise_60_paragraph_matches_the_run():
+    """The figures the README quotes for promise 60 against 30 (seed 1) are the runs'."""
+    import sim
+
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    pizza = sim.examples.load("pizza")
+    at_30 = sim.run(pizza, seed=1).kpis
+    at_60 = sim.run(pizza.replace({"touchpoints.delivery.promise.time": 60}), seed=1).kpis
+    claims = (
+        f"kept {at_60.every_promise_kept:.0%} of the time instead of "
+        f"{at_30.every_promise_kept:.0%}",
+        f"({at_60.satisfaction_mean:+.2f} against {at_30.satisfaction_mean:+.2f})".replace(
+            "-", "−"
+        ),
+        f"NPS goes from {at_30.nps:.0f} to {at_60.nps:.0f}".replace("-", "−"),
+        f"from {at_30.wom_positive / at_30.wom_negative:.1f} : 1 to "
+        f"{at_60.wom_positive / at_60.wom_negative:.1f} : 1 positive",
+        f"churn falls from {at_30.churn_rate:.0%} to {at_60.churn_rate:.0%}",
+        f"profit rises from {at_30.profit / 1e6:.1f} M to {at_60.profit / 1e6:.1f} M THB",
+    )
+    for claim in claims:
+        assert claim in text, f"README.md should say: {claim!r}"

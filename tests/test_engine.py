@@ -185,7 +185,11 @@ def test_promise_60_beats_promise_30_when_delivery_takes_45(pizza):
     assert 0.6 < delivered < 0.9  # about 45 minutes, in hours
     assert careful.kpis["satisfaction_mean"] > bold.kpis["satisfaction_mean"]
     assert careful.kpis["nps"] > bold.kpis["nps"]
-    assert careful.kpis["wom_negative"] < bold.kpis["wom_negative"]
+    # criticism per purchase (the careful shop sells more, so count per purchase)
+    assert (
+        careful.kpis["wom_negative"] / careful.kpis["purchases"]
+        < bold.kpis["wom_negative"] / bold.kpis["purchases"]
+    )
     assert careful.kpis["churn_rate"] < bold.kpis["churn_rate"]
     assert careful.kpis["trust_mean"] > bold.kpis["trust_mean"]
 
@@ -194,12 +198,18 @@ def test_a_bolder_promise_than_the_rival_wins_more_prospects(pizza):
     """The logit choice reads the promise: under-promising costs acquisition (Cui et al. 2024).
 
     With common random numbers each paid prospect draws the same uniform under every promise,
-    so the paid customers won can only fall as the promise grows longer.
+    so the paid customers won can only fall as the promise grows longer. The sensitivity is set
+    keen (0.15 logit per jnd) so that a week of prospects shows it; at the field-measured
+    default the effect is real but a fraction of a percent.
     """
 
     def paid_customers(promise_minutes):
         scenario = pizza.replace(
-            {"touchpoints.delivery.promise.time": promise_minutes, "market.population": 0}
+            {
+                "touchpoints.delivery.promise.time": promise_minutes,
+                "market.population": 0,
+                "market.promise_sensitivity": 0.15,
+            }
         )
         customers = sim.run(scenario, seed=1, horizon="7 d").customers
         return int((customers["source"] == "paid").sum())

@@ -134,7 +134,7 @@ def test_ecommerce_strict_returns_punish_the_honest_majority_and_reassurance_cut
             "strict": {"returns.policy": "strict"},
             "reassure": {"followup.reassurance": True},
         },
-        reps=2,
+        reps=4,
         horizon="180 d",
         progress=False,
     )

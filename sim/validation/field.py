@@ -483,7 +483,7 @@ def buy_probability(scenario: sim.Scenario, promise_hours: float) -> float:
     compared cell of the ecommerce example promises what the rival does (advantage 0).
 
     >>> round(buy_probability(cui_scenario(), 72.0), 4)   # 3 d against the rival's 2 d
-    0.2315
+    0.497
     """
     market = scenario.market
     delivery = scenario.touchpoint("delivery")
@@ -501,7 +501,7 @@ def conversion_change(scenario: sim.Scenario, shift_hours: float) -> float:
     ``shift_hours`` (negative: faster).
 
     >>> round(conversion_change(cui_scenario(), -DAY), 1)   # ecommerce as shipped
-    116.0
+    0.6
     """
     promise = _delivery_promise(scenario)
     before = buy_probability(scenario, promise)
