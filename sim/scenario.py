@@ -788,7 +788,7 @@ class Recovery:
 
 @dataclass(frozen=True, kw_only=True)
 class Retention:
-    """Churn hazard h = h₀·exp(−β·S_cum + shock·max(−s, 0)) and the repurchase cycle."""
+    """Churn hazard h = h₀·exp(−β·S_cum + shock·σ·max(−s, 0)), habit, and the repurchase cycle."""
 
     churn_a: float = param(
         1.0, _Number(0.0, open_low=True), "Beta(a, b) of baseline churn propensity h₀"
