@@ -537,7 +537,7 @@ def shipped_checks(shipped: dict[str, pd.DataFrame]) -> list[Check]:
         unsurprised_check = Check.at_most(
             area=AREA,
             name=f"{name}: nothing surprising, little talk — talk rate unsurprised ÷ "
-            f"surprised (|surprise| ≥ {SURPRISED:g})",
+            f"surprised (surprise beyond ±{SURPRISED:g})",
             bound=UNSURPRISED_TALK_BOUND,
             simulated=talk_unsurprised / talk_surprised,
             digits=3,
