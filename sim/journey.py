@@ -117,6 +117,7 @@ class EpisodeScore:
     has_promise: list[bool]
     promises_kept: float  # sum of kept degrees over the promises made
     promises_broken: float  # promises made − promises_kept
+    all_kept: float  # least kept degree over the promises made: "every promise kept" (1: none)
     worst_cell: int  # cell whose weighted loss hurt most, −1 if nothing hurt
 
 
@@ -242,5 +243,6 @@ def score_episode(
         has_promise=has_list,
         promises_kept=kept_sum,
         promises_broken=made - kept_sum,
+        all_kept=min(kept_at),
         worst_cell=worst_cell,
     )

@@ -251,9 +251,7 @@ class Collector:
         if score.promises_kept + score.promises_broken > 0:
             # every promise of the episode kept: its least kept degree (continuous)
             daily["promised_episodes"][day] += 1
-            daily["all_kept"][day] += min(
-                k for k, has in zip(score.kept, score.has_promise, strict=True) if has
-            )
+            daily["all_kept"][day] += score.all_kept
         self.totals["variable_cost"] += variable_cost
         cell = self.cell
         visits, expected_sum, delivered_sum = (
@@ -433,7 +431,7 @@ EPISODE_COLUMNS = (
     "valence",  # +1 praised, −1 criticised, 0 kept quiet
     "told",  # people reached
     "churned",  # this was the customer's last purchase
-    "intent",  # stated probability of leaving after it: the churn hazard without habit
+    "hazard",  # the probability of leaving after it, on which `churned` was drawn
 )
 
 

@@ -461,8 +461,7 @@ class Model:
                 score.satisfaction, score.satisfaction, self._surprise(score), False, 0.0
             )
         self._account(c, visit, score, feeling, after)  # basket: attitude before
-        anchor = c.cumulative
-        acted = behaviour.habitual_response(feeling.loyalty, anchor, c.habit, c.good_episodes)
+        acted = behaviour.habitual_response(feeling.loyalty, c.cumulative, c.habit, c.good_episodes)
         self._update_beliefs(c, visit.cells, visit.delivered, score, feeling, acted)
         valence, told = self.talk(c, feeling, score.worst_cell)
         hazard = self.churn_hazard(c, c.cumulative, feeling, acted)
@@ -470,9 +469,8 @@ class Model:
         if feeling.loyalty >= 0.0:
             c.good_episodes += 1
         if self.episode_log is not None:
-            intent = self.stated_intention(c, anchor, feeling)
             self._log_episode(
-                c, started, complaints_before, visit, score, feeling, valence, told, churns, intent
+                c, started, complaints_before, visit, score, feeling, valence, told, churns, hazard
             )
         if churns:
             c.churned_at = self.env.now
@@ -498,7 +496,7 @@ class Model:
         valence: float,
         told: int,
         churns: bool,
-        intent: float,
+        hazard: float,
     ) -> None:
         """Append one row of :data:`sim.metrics.EPISODE_COLUMNS`."""
         is_time = self.plan.is_time
@@ -542,7 +540,7 @@ class Model:
                 valence,
                 told,
                 churns,
-                intent,
+                hazard,
             )
         )
 
@@ -652,15 +650,6 @@ class Model:
         if feeling.unheard:
             hazard = min(1.0, hazard * self.scenario.complaints.unvoiced_multiplier)
         return hazard
-
-    def stated_intention(self, c: Customer, anchor: float, feeling: Feeling) -> float:
-        """The probability of leaving the customer would *state* after this episode: the
-        hazard without habit, as if they acted on the episode in full. Surveys ask this;
-        habit is why frequent buyers do less than they say (Ouellette & Wood 1998)."""
-        cumulative = behaviour.cumulative_satisfaction(
-            anchor, feeling.loyalty, c.episodes, self.scenario.retention.memory_floor
-        )
-        return self.churn_hazard(c, cumulative, feeling, feeling.loyalty)
 
     def journey(self, c: Customer):
         """One purchase through the touchpoints; returns a :class:`Visit`.

@@ -33,8 +33,8 @@ class Result:
     * ``episodes`` — one row per purchase episode, only with ``run(..., episodes=True)``
       (else None): customer, episode, start_day, end_day, satisfaction, reported, loyalty,
       promises_kept, promises_broken, late (delivered after the promise, to the letter),
-      waited (hours), complained, talked, valence, told, churned, intent (stated probability
-      of leaving);
+      waited (hours), complained, talked, valence, told, churned, hazard (the probability of
+      leaving after it);
     * ``resources`` — per capacity-limited resource: requests served, utilisation, mean wait
       (hours) and the queue at the end; ``overloaded`` flags a queue that keeps growing;
     * :meth:`drivers` — churn, complaints and negative word of mouth attributed to the

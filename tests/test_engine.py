@@ -334,4 +334,5 @@ def test_scalar_episode_scoring_matches_the_vectorised_equations(episode_mode):
         assert fast.on_time == reference["on_time"].tolist()
         assert fast.promises_kept == pytest.approx(reference["promises_kept"], abs=1e-12)
         assert fast.promises_broken == pytest.approx(reference["promises_broken"], abs=1e-12)
+        assert fast.all_kept == pytest.approx(min([*reference["kept"].tolist(), 1.0]), abs=1e-12)
         assert fast.worst_cell == reference["worst_cell"]

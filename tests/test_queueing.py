@@ -39,7 +39,8 @@ def _mean_wait(args: tuple[sim.Scenario, int]) -> tuple[float, float, int]:
 
 
 def test_erlang_c_reference_values():
-    """Our closed form against the literature (performance_baseline.md, three methods)."""
+    """Our closed form against reference values of the Erlang C formula (Gross, Shortle,
+    Thompson & Harris 2008, Fundamentals of Queueing Theory), computed independently."""
     assert erlang_c(4, 3.2, 1.0) == pytest.approx(0.596432, abs=1e-6)
     assert mmc_mean_wait(4, 3.2, 1.0) == pytest.approx(0.7455405897, rel=1e-9)
     assert mmc_mean_wait(1, 0.8, 1.0) == pytest.approx(4.0)  # M/M/1: ρ/(μ − λ)

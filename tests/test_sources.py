@@ -22,6 +22,9 @@ OUTSIDE = {
     "the original articles": re.compile(r"\bseed[ -]" + "art" + r"icles?\b", re.I),
     "a numbered validation target": re.compile(r"\bvalidation " + "tar" + r"get \d", re.I),
     "the shared folder": re.compile(r"shared/" + "se" + "eds|shared/" + "rese" + "arch"),
+    "the shared research and style notes": re.compile(
+        "performance" + r"_baseline\.md|\bpeers" + r"\.md|\bSTY" + r"LE\.md"
+    ),
 }
 
 

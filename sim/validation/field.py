@@ -232,9 +232,20 @@ def xie_statistics(result) -> dict[str, float]:
     """
     table = repurchases(result.episodes, result.horizon / 24.0)
     return {
-        "xie_gap_returning": late_gap(table[table["episode"] >= 2]),
+        "xie_gap_returning": returning_gap(table),
         "xie_repurchase": float(table["repurchased"].mean()),
     }
+
+
+def returning_gap(table: pd.DataFrame) -> float:
+    """:func:`late_gap` over the orders of returning customers (their 2nd order on).
+
+    >>> table = pd.DataFrame({"episode": [1, 2, 2], "late": [True, True, False],
+    ...                       "repurchased": [False, True, True]})
+    >>> returning_gap(table)
+    0.0
+    """
+    return late_gap(table[table["episode"] >= 2])
 
 
 def simulate_food(task: tuple[sim.Scenario, int, int]) -> dict[str, float]:
@@ -259,7 +270,7 @@ def simulate_food(task: tuple[sim.Scenario, int, int]) -> dict[str, float]:
     first = table[table["episode"] == 1]
     later = table[table["episode"] >= EXPERIENCED]
     return {
-        **xie_statistics(result),
+        "xie_gap_returning": returning_gap(table),
         "orders": float(len(table)),
         "late_share": float(late.mean()),
         "delay": float(visits @ (touch["delivered"] - touch["promised"]) * 60.0 / visits.sum()),

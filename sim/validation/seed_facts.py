@@ -81,9 +81,9 @@ def survey(result: Result, history: int = HISTORY, several: int = SEVERAL) -> pd
     e = result.episodes.sort_values(["customer", "episode"], kind="stable")
     bad = (e["satisfaction"] < result.scenario.complaints.threshold).to_numpy()
     good = (e["satisfaction"] >= 0.0).to_numpy()
-    # Survey answers are stated intentions ("would stop buying"): the churn hazard the
-    # customer felt after the episode, without habit (see Model.churn_hazard).
-    intent = e["intent"].to_numpy(dtype=float)
+    # Survey answers are stated intentions ("would stop buying"): the probability of leaving
+    # each customer faced after the episode (in survey_scenario, without habit).
+    intent = e["hazard"].to_numpy(dtype=float)
     churned = e["churned"].to_numpy(dtype=bool)
     customer = e["customer"].to_numpy()
     episode = e["episode"].to_numpy()

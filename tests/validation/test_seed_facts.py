@@ -31,8 +31,8 @@ def _log(histories: dict[int, list[tuple[float, bool, bool, bool]]]) -> pd.DataF
                     complained=complained,
                     talked=talked,
                     churned=churned,
-                    # the stated intention: here, exactly what the customer then did
-                    intent=float(churned),
+                    # the probability of leaving: here, exactly what the customer then did
+                    hazard=float(churned),
                 )
             )
     return pd.DataFrame(rows).sample(frac=1.0, random_state=1)  # order must not matter
