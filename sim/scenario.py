@@ -25,10 +25,14 @@ import difflib
 import hashlib
 import json
 import math
+import os
 import re
+import stat
 import tomllib
+import warnings
+from collections import Counter
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
@@ -36,8 +40,8 @@ from typing import Any, ClassVar
 import tomli_w
 
 from sim import distributions as dist
-from sim.policies import PROMISE_POLICIES, FixedPromise
-from sim.units import DurationError, parse_duration
+from sim.policies import PROMISE_POLICIES, FixedPromise, MatchCompetitor
+from sim.units import DurationError, format_duration, parse_duration, shown
 
 DIMENSIONS = ("time", "cost", "service")
 #: +1 where a higher delivered value is better for the customer, −1 where lower is better.
@@ -46,34 +50,64 @@ SERVICE_SCALE = (1.0, 5.0)
 #: Limits that keep each random draw's address unique (see sim.rng.SLOTS and sim.model).
 MAX_TOUCHPOINTS = 256
 MAX_STAGES = 12
+#: Refused before parsing: no real scenario comes near (the examples are 2–4 kB, 6 levels deep).
+MAX_FILE_BYTES = 10_000_000
+MAX_NESTING = 32
 
 
 class ScenarioError(ValueError):
-    """A scenario that cannot be run. ``problems`` lists one line per bad field."""
+    """A scenario that cannot be run. ``problems`` lists one line per bad field.
+
+    Its ``args`` are its own arguments, so copies (pickling to and from a worker process,
+    SimPy re-raising an error from inside a process) arrive whole.
+
+    >>> error = ScenarioError(["market.population: -1 — must be ≥ 0"], "shop.toml")
+    >>> type(error)(*error.args).problems
+    ['market.population: -1 — must be ≥ 0']
+    """
 
     def __init__(self, problems: list[str], source: str = "") -> None:
-        self.problems = problems
+        super().__init__(problems, source)
+        self.problems = list(problems)
         self.source = source
-        where = f" in {source}" if source else ""
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{len(problems)} problem(s){where}:\n{lines}")
 
-    def __reduce__(self):
-        # rebuilt from its own arguments, so an error raised in a worker process arrives
-        # whole (by default pickle would pass the message text as ``problems``)
-        return (type(self), (self.problems, self.source))
+    def __str__(self) -> str:
+        where = f" in {self.source}" if self.source else ""
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        return f"{len(self.problems)} problem(s){where}:\n{lines}"
 
 
 # --------------------------------------------------------------------------- field specs
+_BOUNDARY = re.compile(r"[.\[]")
+
+
 class _Context:
-    """Collects problems while a scenario is parsed, so all are reported together."""
+    """Collects problems while a scenario is parsed, so all are reported together, and
+    remembers where they were, so that a cross-field check runs whenever its inputs parsed."""
 
     def __init__(self, time_unit: str) -> None:
         self.time_unit = time_unit
         self.problems: list[str] = []
+        self.failed: set[str] = set()  # paths with a problem, and every path above one
+        self.broken: set[str] = set()  # named lists that lost an item or repeat a name
 
     def fail(self, path: str, value: Any, allowed: str) -> None:
-        self.problems.append(f"{path}: {_show(value)} — {allowed}")
+        self.note(path, f"{shown(value)} — {allowed}")
+
+    def note(self, path: str, text: str) -> None:
+        """Report a problem at ``path`` in words of its own."""
+        self.problems.append(f"{path}: {text}")
+        self.failed.add(path)
+        self.failed.update(path[: match.start()] for match in _BOUNDARY.finditer(path))
+
+    def ok(self, *paths: str) -> bool:
+        """Whether nothing at or below any of ``paths`` had a problem."""
+        return not any(path in self.failed for path in paths)
+
+    def whole(self, path: str) -> bool:
+        """Whether every item of the named list at ``path`` was read, under unique names (so
+        its indices and names can be trusted)."""
+        return path not in self.broken
 
 
 class _Missing:
@@ -82,11 +116,6 @@ class _Missing:
 
 
 MISSING_VALUE = _Missing()
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class _Spec:
@@ -130,6 +159,9 @@ class _Number(_Spec):
         except DurationError as error:
             ctx.fail(path, value, f"{error.reason} ({self.allowed.removeprefix('must be ')})")
             return None
+        except OverflowError:  # an integer beyond the float range (over ~309 digits)
+            ctx.fail(path, value, f"too large: {self.allowed}")
+            return None
         except ValueError:
             ctx.fail(path, value, self.allowed)
             return None
@@ -163,7 +195,7 @@ class _Text(_Spec):
 
     def parse(self, value, path, ctx):
         if not isinstance(value, str) or (self.choices and value not in self.choices):
-            hint = _suggest(value, self.choices) if isinstance(value, str) else ""
+            hint = suggest(value, self.choices) if isinstance(value, str) else ""
             ctx.fail(path, value, self.allowed + hint)
             return None
         return value
@@ -192,7 +224,7 @@ class _Table(_Spec):
     def child(self, key, path):
         specs = _field_specs(self.cls)
         if key not in specs:
-            raise ScenarioError([f"{path}: unknown field {key!r}{_suggest(key, list(specs))}"])
+            raise ScenarioError([f"{path}: unknown field {key!r}{suggest(key, list(specs))}"])
         return specs[key]
 
 
@@ -207,15 +239,19 @@ class _Named(_Spec):
     def parse(self, value, path, ctx):
         if not isinstance(value, list):
             ctx.fail(path, value, self.allowed)
+            ctx.broken.add(path)
             return ()
         items = []
         for index, raw in enumerate(value):
             item = self.item.parse(raw, f"{path}[{index}]", ctx)
             if item is not None:
                 items.append(item)
-        names = [getattr(item, "name", None) for item in items]
-        for name in sorted({n for n in names if n is not None and names.count(n) > 1}):
+        counts = Counter(getattr(item, "name", None) for item in items)
+        repeated = sorted(name for name, n in counts.items() if name is not None and n > 1)
+        for name in repeated:
             ctx.fail(path, name, "names must be unique")
+        if repeated or len(items) < len(value):
+            ctx.broken.add(path)
         return tuple(items)
 
     def child(self, key, path):
@@ -260,7 +296,7 @@ class _Distribution(_Spec):
                 f"{path}.dist",
                 kind,
                 f"must be one of {', '.join(self.KINDS)}"
-                + (_suggest(kind, list(self.KINDS)) if isinstance(kind, str) else ""),
+                + (suggest(kind, list(self.KINDS)) if isinstance(kind, str) else ""),
             )
             return None
         required, optional = self.KINDS[kind], self.OPTIONAL.get(kind, ())
@@ -270,7 +306,7 @@ class _Distribution(_Spec):
                     f"{path}.{key}",
                     value[key],
                     f"not a parameter of {kind}; use {', '.join(required + optional)}"
-                    + _suggest(key, list(required + optional)),
+                    + suggest(key, list(required + optional)),
                 )
         missing = [k for k in required if k not in value]
         for key in missing:
@@ -348,7 +384,7 @@ class _Promise(_Spec):
             return None if level is None else FixedPromise(level)
         name = value.get("policy", MISSING_VALUE)
         if not isinstance(name, str) or name not in PROMISE_POLICIES:
-            hint = _suggest(name, list(PROMISE_POLICIES))
+            hint = suggest(name, list(PROMISE_POLICIES))
             ctx.fail(f"{path}.policy", name, f"must be one of {', '.join(PROMISE_POLICIES)}{hint}")
             return None
         difference = _Duration() if self.dimension == "time" else _Number(0.0)
@@ -370,7 +406,7 @@ class _Promise(_Spec):
                 ctx.fail(
                     f"{path}.{key}",
                     raw,
-                    f"not a parameter of {name}; use {', '.join(specs)}{_suggest(key, list(specs))}",
+                    f"not a parameter of {name}; use {', '.join(specs)}{suggest(key, list(specs))}",
                 )
                 continue
             read[key] = specs[key].parse(raw, f"{path}.{key}", ctx)
@@ -432,7 +468,7 @@ class _Dimensions(_Spec):
                     f"{path}.{key}",
                     raw,
                     f"unknown dimension; use {', '.join(self.dimensions)}"
-                    + _suggest(key, list(self.dimensions))
+                    + suggest(key, list(self.dimensions))
                     + hint,
                 )
                 continue
@@ -444,7 +480,7 @@ class _Dimensions(_Spec):
             raise ScenarioError(
                 [
                     f"{path}: unknown dimension {key!r}; use "
-                    f"{', '.join(self.dimensions)}{_suggest(key, list(self.dimensions))}"
+                    f"{', '.join(self.dimensions)}{suggest(key, list(self.dimensions))}"
                 ]
             )
         return self.make_spec(key)
@@ -468,7 +504,12 @@ class _Routes(_Spec):
         return tuple(routes)
 
 
-def _suggest(word: Any, options: list[str] | tuple[str, ...]) -> str:
+def suggest(word: Any, options: list[str] | tuple[str, ...]) -> str:
+    """A did-you-mean hint for a misspelt name ('' when nothing is close).
+
+    >>> suggest("pizzza", ["pizza", "airline"])
+    "; did you mean 'pizza'?"
+    """
     if not isinstance(word, str):
         return ""
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
@@ -497,9 +538,9 @@ def _parse_dataclass(cls: type, data: Any, path: str, ctx: _Context) -> Any:
     prefix = f"{path}." if path else ""
     for key in data:
         if key not in specs:
-            ctx.problems.append(
-                f"{prefix}{key}: unknown field{_suggest(key, list(specs))}"
-                f" (allowed: {', '.join(specs)})"
+            ctx.note(
+                f"{prefix}{key}",
+                f"unknown field{suggest(key, list(specs))} (allowed: {', '.join(specs)})",
             )
     values = {}
     for f in fields(cls):
@@ -961,6 +1002,12 @@ class Scenario:
         "h", _Text(("s", "min", "h", "d")), "unit of bare numbers that are durations"
     )
     horizon: float = param(180 * 24.0, _Duration(positive=True), "default run length, hours")
+    max_prospects: int = param(
+        1_000_000,
+        _Number(1, integer=True),
+        "a run stops with an error past this many prospects: a guard against a market that "
+        "grows without bound (each customer takes ~2 KB of memory)",
+    )
     touchpoints: tuple[Touchpoint, ...] = param(
         spec=_Named(Touchpoint), doc="the journey, in order"
     )
@@ -992,44 +1039,89 @@ class Scenario:
         'scenario'
         """
         if not isinstance(data, Mapping):
-            raise ScenarioError([f"scenario: {_show(data)} — must be a table"], source)
+            raise ScenarioError([f"scenario: {shown(data)} — must be a table"], source)
+        too_deep = [
+            f"{key}: nested {depth} levels deep — a scenario needs at most ~6; is it the right data?"
+            for key, value in data.items()
+            if (depth := 1 + _nesting(value)) > MAX_NESTING
+        ]
+        if too_deep:
+            raise ScenarioError(too_deep, source)
         unit = data.get("time_unit", "h")
         ctx = _Context(unit if unit in ("s", "min", "h", "d") else "h")
         scenario = _parse_dataclass(cls, data, "", ctx)
-        if scenario is not None and not ctx.problems:
-            # Cross-field checks only make sense once every field parsed: a stage that failed
-            # to parse would otherwise look like a missing stage and suggest the wrong fix.
+        if scenario is not None:  # None only when touchpoints is missing
             _check_references(scenario, data, ctx)
         if ctx.problems:
             raise ScenarioError(ctx.problems, source)
+        if "horizon" in data and scenario.horizon < 24.0:
+            _warn_short_horizon(data["horizon"], scenario)
         object.__setattr__(scenario, "_raw", copy.deepcopy(dict(data)))
         return scenario
 
     @classmethod
     def load(cls, path: str | Path) -> Scenario:
-        """Read a scenario from a TOML file.
+        """Read a scenario from a TOML file (UTF-8, with or without a byte-order mark).
+
+        Only a regular file of at most :data:`MAX_FILE_BYTES` is read: a pipe would wait
+        for a writer and a device such as ``/dev/zero`` never ends.
 
         >>> from sim.examples import path_of
         >>> Scenario.load(path_of("pizza")).name
         'pizza'
+        >>> Scenario.load("/dev/zero")
+        Traceback (most recent call last):
+        ...
+        sim.scenario.ScenarioError: 1 problem(s):
+          - /dev/zero: not a regular file (a pipe, device or socket) — save the scenario as a file
         """
         path = Path(path)
+        too_big = [
+            f"{path}: over {MAX_FILE_BYTES // 1_000_000} MB — no scenario is that big "
+            "(the examples are a few kB); is it the right file?"
+        ]
         try:
-            text = path.read_text(encoding="utf-8")
+            info = os.stat(path)  # before opening: opening a pipe waits for a writer
+            if stat.S_ISDIR(info.st_mode):
+                raise ScenarioError([f"{path}: is a folder, not a scenario file"])
+            if not stat.S_ISREG(info.st_mode):
+                raise ScenarioError(
+                    [
+                        f"{path}: not a regular file (a pipe, device or socket)"
+                        " — save the scenario as a file"
+                    ]
+                )
+            if info.st_size > MAX_FILE_BYTES:
+                raise ScenarioError(too_big)
+            with open(path, "rb") as file:
+                content = file.read(MAX_FILE_BYTES + 1)  # the file may have grown since
+            text = content.decode("utf-8-sig")
         except FileNotFoundError:
             raise ScenarioError([f"{path}: no such file"]) from None
-        except IsADirectoryError:
-            raise ScenarioError([f"{path}: is a folder, not a scenario file"]) from None
         except UnicodeDecodeError as error:
             raise ScenarioError(
                 [f"{path}: not UTF-8 text ({error.reason} at byte {error.start}); save it as UTF-8"]
             ) from None
         except OSError as error:
             raise ScenarioError([f"{path}: cannot be read ({error.strerror})"]) from None
+        if len(content) > MAX_FILE_BYTES:
+            raise ScenarioError(too_big)
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
             raise ScenarioError([f"not valid TOML: {error}"], str(path)) from None
+        except RecursionError:
+            raise ScenarioError(
+                ["not valid TOML: nested hundreds of levels deep — a scenario needs at most ~6"],
+                str(path),
+            ) from None
+        except ValueError:  # tomllib reads integers with int(), which refuses 4300+ digits
+            raise ScenarioError(
+                [
+                    "not valid TOML: an integer of thousands of digits — no scenario value is that long"
+                ],
+                str(path),
+            ) from None
         return cls.from_dict(data, source=str(path))
 
     def save(self, path: str | Path) -> None:
@@ -1071,7 +1163,7 @@ class Scenario:
         """
         if not isinstance(overrides, Mapping):
             raise ScenarioError(
-                [f"overrides: {_show(overrides)} — must be a mapping of dotted path to value"]
+                [f"overrides: {shown(overrides)} — must be a mapping of dotted path to value"]
             )
         raw = copy.deepcopy(self._raw)
         problems = []
@@ -1101,9 +1193,85 @@ class Scenario:
 
     @cached_property  # computed once: the scenario is immutable
     def fingerprint(self) -> str:
-        """Content hash (12 hex digits) of the validated input: same scenario, same hash."""
-        canonical = json.dumps(self._raw, sort_keys=True, default=str)
-        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+        """Content hash (12 hex digits) of exactly what a run depends on, in the order it
+        depends on it: same numbers, same hash, in any process (results stores and caches
+        are keyed by it).
+
+        Hashed: every field of the validated scenario, in declared order, with touchpoints,
+        stages, routes, resources and segments in the order written — the order of routes
+        and segments decides which random draw picks which. Names are hashed (they label
+        results). Not hashed: ``description`` (prose) and ``time_unit`` (it says how bare
+        numbers are read; the durations they give are hashed, in hours).
+
+        >>> from sim import examples
+        >>> pizza = examples.load("pizza")
+        >>> pizza.replace({"description": "another question"}).fingerprint == pizza.fingerprint
+        True
+        >>> pizza.replace({"touchpoints.delivery.promise.time": "0.5 h"}).fingerprint == pizza.fingerprint
+        True
+        >>> routes = "touchpoints.website.routes"
+        >>> (pizza.replace({routes: {"order": 0.6, "delivery": 0.4}}).fingerprint
+        ...  == pizza.replace({routes: {"delivery": 0.4, "order": 0.6}}).fingerprint)
+        False
+        """
+        content = [
+            _canonical(getattr(self, f.name))
+            for f in fields(self)
+            if f.compare and f.name not in ("description", "time_unit")
+        ]
+        return hashlib.sha256(json.dumps(content).encode()).hexdigest()[:12]
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` as plain JSON data, in the order the model reads it: a dataclass as its class
+    name and compared fields in declared order, a tuple as a list in stored order, any other
+    object (a gamma distribution) by its repr, which names every parameter."""
+    if isinstance(value, tuple):
+        return [_canonical(item) for item in value]
+    if is_dataclass(value):
+        return [
+            type(value).__name__,
+            *(_canonical(getattr(value, f.name)) for f in fields(value) if f.compare),
+        ]
+    if value is None or isinstance(value, str | int | float):
+        return value
+    return repr(value)
+
+
+def _nesting(value: Any) -> int:
+    """Levels of tables and lists in ``value`` (0 for a number), without recursion (data from
+    Python may nest thousands deep or contain itself).
+
+    >>> _nesting({"touchpoints": [{"stages": [{"duration": {"mean": 3}}]}]})
+    6
+    """
+    deepest, seen, stack = 0, set(), [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if not isinstance(node, Mapping | list | tuple) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        deepest = max(deepest, level)
+        children = node.values() if isinstance(node, Mapping) else node
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+_UNIT_NAMES = {"s": "seconds", "min": "minutes", "h": "hours", "d": "days"}
+
+
+def _warn_short_horizon(raw: Any, scenario: Scenario) -> None:
+    """Warn that a horizon under a day is probably a unit slip (``horizon = 120`` in a
+    minutes file is a 2-hour run); it is allowed, for short experiments."""
+    written, hint = repr(raw), ""
+    if not isinstance(raw, str):  # a bare number, read in the file's time unit
+        written += f" ({_UNIT_NAMES[scenario.time_unit]})"
+        hint = f"; write '{raw} d' if you meant days"
+    warnings.warn(
+        f"horizon: {written} = {format_duration(scenario.horizon)} — shorter than one day{hint}",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _as_raw(path: str, value: Any) -> Any:
@@ -1126,7 +1294,7 @@ def _by_name(items, name, what):
         if item.name == name:
             return item
     names = [item.name for item in items]
-    raise KeyError(f"no {what} {name!r}{_suggest(name, names)} (have: {', '.join(names)})")
+    raise KeyError(f"no {what} {name!r}{suggest(name, names)} (have: {', '.join(names)})")
 
 
 _SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -1173,7 +1341,7 @@ def _assign(raw: dict, path: str, value: Any) -> None:
             rest = parts[position + 1 :]
             if not isinstance(nxt, dict) or len(rest) != 1 or isinstance(rest[0], int):
                 raise ScenarioError(
-                    [f"{path}: {walked} is {_show(nxt)}; replace {walked} as a whole"]
+                    [f"{path}: {walked} is {shown(nxt)}; replace {walked} as a whole"]
                 )
             nxt[rest[0]] = value
             return
@@ -1198,106 +1366,291 @@ def _find_item(items: list, key: str | int, where: str) -> int:
     raise ScenarioError(
         [
             f"{where}.{key}: no item named {key!r}"
-            f"{_suggest(key, [n for n in names if isinstance(n, str)])}"
+            f"{suggest(key, [n for n in names if isinstance(n, str)])}"
             f" (have: {', '.join(map(str, names))})"
         ]
     )
 
 
 def _check_references(scenario: Scenario, data: Mapping[str, Any], ctx: _Context) -> None:
-    """Cross-field checks: names that refer to other parts of the scenario."""
+    """Cross-field checks: names that refer to other parts of the scenario, and journeys that
+    could not run.
+
+    Each check runs when its own inputs parsed (``ctx.ok``, ``ctx.whole``), so a file with a
+    bad number and a misspelt name reports both; a check whose inputs failed is skipped, as
+    it would report the same mistake again or suggest the wrong fix. Every check is linear
+    in the size of the scenario.
+    """
+    if ctx.whole("touchpoints"):  # indices and names match the file
+        _check_touchpoints(scenario, data, ctx)
+        _check_journey(scenario.touchpoints, data, ctx)
+        _check_overdelivery(scenario, ctx)
+    if ctx.whole("resources"):
+        _check_resources(scenario, data, ctx)
+    if scenario.segments and ctx.whole("segments"):
+        total = sum(segment.share for segment in scenario.segments)
+        if abs(total - 1.0) > 1e-9:
+            ctx.fail("segments", f"shares summing to {total:g}", "segment shares must add up to 1")
+
+
+def _check_resources(scenario: Scenario, data: Mapping[str, Any], ctx: _Context) -> None:
+    """Every resource named by a stage or complaints exists, and every resource is used.
+
+    Stage resources are read as written, so a stage dropped for a bad duration still has
+    its resource checked and still counts as using it."""
     resources = [r.name for r in scenario.resources]
-    names = [t.name for t in scenario.touchpoints]
-    if not scenario.touchpoints:
+    known = set(resources)
+    references, complete = _stage_resources(data)
+    for path, name in references:
+        if name and ctx.ok(path) and name not in known:
+            ctx.fail(
+                path,
+                name,
+                f"not a resource{suggest(name, resources)} (have: {_listing(resources)})",
+            )
+    complaints = scenario.complaints.resource
+    if complaints and complaints not in known:
+        ctx.fail(
+            "complaints.resource",
+            complaints,
+            f"not a resource{suggest(complaints, resources)} (have: {_listing(resources)})",
+        )
+    # Which resources are used is known only when every reference parsed and is right.
+    if complete and ctx.ok("complaints.resource", *(path for path, _ in references)):
+        used = {name for _, name in references} | {complaints}
+        for name in resources:
+            if name not in used:
+                ctx.fail(
+                    f"resources.{name}", name, "is never used by a stage or complaints.resource"
+                )
+
+
+def _stage_resources(data: Mapping[str, Any]) -> tuple[list[tuple[str, Any]], bool]:
+    """(path, value as written) of every stage's resource, and whether the file's shape
+    showed them all (not so where a touchpoint or a stage is not a table)."""
+    touchpoints = data["touchpoints"]
+    complete, found = isinstance(touchpoints, list), []
+    for i, tp in enumerate(touchpoints if complete else ()):
+        stages = tp.get("stages", []) if isinstance(tp, Mapping) else None
+        if not isinstance(stages, list):
+            complete = False
+            continue
+        for j, stage in enumerate(stages):
+            if not isinstance(stage, Mapping):
+                complete = False
+            elif "resource" in stage:
+                found.append((f"touchpoints[{i}].stages[{j}].resource", stage["resource"]))
+    return found, complete
+
+
+def _check_touchpoints(scenario: Scenario, data: Mapping[str, Any], ctx: _Context) -> None:
+    """Per touchpoint: reserved names, stage counts, dimensions, policies and routes."""
+    touchpoints = scenario.touchpoints
+    if not touchpoints:
         ctx.fail("touchpoints", [], "the journey needs at least one touchpoint")
-    if len(scenario.touchpoints) > MAX_TOUCHPOINTS:
+    if len(touchpoints) > MAX_TOUCHPOINTS:
         ctx.fail(
             "touchpoints",
-            f"{len(scenario.touchpoints)} touchpoints",
+            f"{len(touchpoints)} touchpoints",
             f"at most {MAX_TOUCHPOINTS} are supported",
         )
-    for i, tp in enumerate(scenario.touchpoints):
+    position = {tp.name: i for i, tp in enumerate(touchpoints)}
+    for i, tp in enumerate(touchpoints):
         where = f"touchpoints[{i}]"
-        if len(tp.stages) > MAX_STAGES:
+        if tp.name == "end":
+            ctx.fail(
+                f"{where}.name",
+                tp.name,
+                "reserved: a route to 'end' ends the journey; give the touchpoint another name",
+            )
+        stages_read = ctx.whole(f"{where}.stages")
+        if stages_read and len(tp.stages) > MAX_STAGES:
             ctx.fail(
                 f"{where}.stages",
                 f"{len(tp.stages)} stages",
                 f"at most {MAX_STAGES} per touchpoint; split it into several touchpoints",
             )
-        for j, stage in enumerate(tp.stages):
-            if stage.resource and stage.resource not in resources:
-                ctx.fail(
-                    f"{where}.stages[{j}].resource",
-                    stage.resource,
-                    f"not a resource{_suggest(stage.resource, resources)}"
-                    f" (have: {', '.join(resources) or 'none'})",
-                )
-        present = tp.dimensions()
-        for label in ("promise", "norm", "competitor", "weight"):
-            for dim, _ in getattr(tp, label).items():
-                if dim not in present:
-                    how = "add stages" if dim == "time" else f"add delivered.{dim}"
-                    ctx.fail(
-                        f"{where}.{label}.{dim}",
-                        data["touchpoints"][i][label][dim],  # as written, not converted
-                        f"{tp.name!r} delivers no {dim}; {how} or remove it",
-                    )
-        if not present:
-            ctx.fail(
-                where, tp.name, "delivers nothing; give it stages (time) or delivered cost/service"
-            )
+        if stages_read and ctx.ok(f"{where}.delivered"):
+            _check_dimensions(tp, data["touchpoints"][i], where, ctx)
         for target, _ in tp.routes:
-            if target != "end" and target not in names:
+            if target != "end" and target not in position:
                 ctx.fail(
                     f"{where}.routes.{target}",
                     target,
-                    f"not a touchpoint{_suggest(target, names)} (or 'end')",
+                    f"not a touchpoint{suggest(target, list(position))} (or 'end')",
                 )
-            elif target in names and names.index(target) <= i:
+            elif target in position and position[target] <= i:
                 ctx.fail(
                     f"{where}.routes.{target}",
                     target,
                     "routes must point forward in the journey (no loops)",
                 )
+
+
+def _check_dimensions(tp: Touchpoint, raw: Mapping[str, Any], where: str, ctx: _Context) -> None:
+    """Promises, norms, rivals and weights only on dimensions the touchpoint delivers, and a
+    rival to match wherever a promise matches the rival's."""
+    present = tp.dimensions()
+    for label in ("promise", "norm", "competitor", "weight"):
+        for dim, _ in getattr(tp, label).items():
+            if dim not in present:
+                how = "add stages" if dim == "time" else f"add delivered.{dim}"
+                ctx.fail(
+                    f"{where}.{label}.{dim}",
+                    raw[label][dim],  # as written, not converted
+                    f"{tp.name!r} delivers no {dim}; {how} or remove it",
+                )
+    for dim, policy in tp.promise.items():
+        unmatched = isinstance(policy, MatchCompetitor) and getattr(tp.competitor, dim) is None
+        if unmatched and dim in present and ctx.ok(f"{where}.competitor"):
+            ctx.fail(
+                f"{where}.promise.{dim}",
+                raw["promise"][dim],
+                f"a 'match' promise copies the rival's: add competitor.{dim}"
+                " or choose another policy",
+            )
+    if not present:
+        ctx.fail(
+            where, tp.name, "delivers nothing; give it stages (time) or delivered cost/service"
+        )
+
+
+def _check_journey(
+    touchpoints: tuple[Touchpoint, ...], data: Mapping[str, Any], ctx: _Context
+) -> None:
+    """Journeys that cannot run as written.
+
+    * The first touchpoint ``only_after_failure``: nothing can have failed yet, so no one
+      visits it (and when every touchpoint is, no journey visits anything: a crash).
+    * A touchpoint no route leads to: never visited, so what it delivers (a bill, a
+      promise) silently never counts. Routes of probability 0 still lead somewhere, so a
+      sweep may turn a branch off.
+    * A journey that can visit only touchpoints of importance 0: its episode has no weight
+      to average over (a crash). Importance 0 is fine where every journey also visits a
+      touchpoint that counts (an order step that only routes to delivery zones).
+    """
+    n = len(touchpoints)
+    inputs = ("name", "routes", "importance", "only_after_failure", "failure")
+    if not n or not all(ctx.ok(f"touchpoints[{k}].{x}") for k in range(n) for x in inputs):
+        return
+    if touchpoints[0].only_after_failure:
+        ctx.fail(
+            "touchpoints[0].only_after_failure",
+            True,
+            "the journey starts here, before anything can fail, so no one would visit it; "
+            "set it on a later touchpoint",
+        )
+        return
+    position = {tp.name: k for k, tp in enumerate(touchpoints)}
+
+    def following(k: int, taken: bool) -> list[int | None]:
+        """Touchpoints after ``k`` (None: the end); ``taken``: only routes of probability > 0."""
+        if not touchpoints[k].routes:
+            return [k + 1 if k + 1 < n else None]
+        return [position.get(t) for t, p in touchpoints[k].routes if p > 0 or not taken]
+
+    reached = [k == 0 for k in range(n)]
+    for k in range(n):
+        if not reached[k]:
+            ctx.fail(
+                f"touchpoints[{k}]",
+                touchpoints[k].name,
+                "no route leads here, so no journey visits it; route to it or remove it",
+            )
+            continue
+        for after in following(k, taken=False):
+            if after is not None:
+                reached[after] = True
+    if not all(reached):
+        return
+    # Search the (touchpoint, failed yet) states a journey can pass through without
+    # visiting a touchpoint of positive importance; reaching the end that way is the crash.
+    start = (0, False)
+    came_from: dict[tuple[int, bool], tuple[int, bool] | None] = {start: None}
+    stack = [start]
+    while stack:
+        state = stack.pop()
+        k, failed = state
+        tp = touchpoints[k]
+        skipped = tp.only_after_failure and not failed
+        if not skipped and tp.importance > 0:
+            continue
+        p = 0.0 if skipped else tp.failure.probability
+        outcomes = {failed} if p < 1 else set()
+        if p > 0:
+            outcomes.add(True)
+        for after in following(k, taken=True):
+            if after is None:
+                _report_weightless(touchpoints, data, state, came_from, ctx)
+                return
+            for next_state in [(after, f) for f in outcomes]:
+                if next_state not in came_from:
+                    came_from[next_state] = state
+                    stack.append(next_state)
+
+
+def _report_weightless(
+    touchpoints: tuple[Touchpoint, ...],
+    data: Mapping[str, Any],
+    state: tuple[int, bool] | None,
+    came_from: dict[tuple[int, bool], tuple[int, bool] | None],
+    ctx: _Context,
+) -> None:
+    """Report the journey ending at ``state`` that visits only touchpoints of importance 0."""
+    path = []
+    while state is not None:
+        k, failed = state
+        if failed or not touchpoints[k].only_after_failure:
+            path.append(k)
+        state = came_from[state]
+    path.reverse()
+    names = " → ".join([touchpoints[k].name for k in path] + ["end"])
+    ctx.fail(
+        f"touchpoints[{path[0]}].importance",
+        data["touchpoints"][path[0]]["importance"],
+        f"a journey can visit only touchpoints of importance 0 ({names}), leaving its "
+        "episode no weight; give one of them importance > 0",
+    )
+
+
+def _check_overdelivery(scenario: Scenario, ctx: _Context) -> None:
+    """Over-delivery at a touchpoint that exists, on dimensions it delivers."""
     od = scenario.overdelivery
-    if od.touchpoint and od.touchpoint not in names:
+    names = [tp.name for tp in scenario.touchpoints]
+    if not od.touchpoint or not ctx.ok("overdelivery.touchpoint"):
+        return
+    if od.touchpoint not in set(names):
         ctx.fail(
             "overdelivery.touchpoint",
             od.touchpoint,
-            f"not a touchpoint{_suggest(od.touchpoint, names)} (have: {', '.join(names)})",
+            f"not a touchpoint{suggest(od.touchpoint, names)} (have: {_listing(names)})",
         )
-    elif od.touchpoint:
-        tp = scenario.touchpoint(od.touchpoint)
-        for dim, table, field_name in (
-            ("time", od.time, "share"),
-            ("cost", od.cost, "share"),
-            ("service", od.service, "share"),
-        ):
-            if getattr(table, field_name) > 0 and dim not in tp.dimensions():
-                ctx.fail(
-                    f"overdelivery.{dim}.share",
-                    getattr(table, field_name),
-                    f"{od.touchpoint!r} delivers no {dim}; exceed on a dimension it delivers",
-                )
-    if scenario.complaints.resource and scenario.complaints.resource not in resources:
-        ctx.fail(
-            "complaints.resource",
-            scenario.complaints.resource,
-            f"not a resource{_suggest(scenario.complaints.resource, resources)}"
-            f" (have: {', '.join(resources) or 'none'})",
-        )
-    if scenario.segments:
-        total = sum(segment.share for segment in scenario.segments)
-        if abs(total - 1.0) > 1e-9:
+        return
+    k = names.index(od.touchpoint)
+    if not ctx.whole(f"touchpoints[{k}].stages") or not ctx.ok(f"touchpoints[{k}].delivered"):
+        return
+    delivered = scenario.touchpoints[k].dimensions()
+    for dim in DIMENSIONS:
+        share = getattr(od, dim).share
+        if share > 0 and dim not in delivered and ctx.ok(f"overdelivery.{dim}"):
             ctx.fail(
-                "segments",
-                f"shares summing to {total:g}",
-                "segment shares must add up to 1",
+                f"overdelivery.{dim}.share",
+                share,
+                f"{od.touchpoint!r} delivers no {dim}; exceed on a dimension it delivers",
             )
-    for name in resources:
-        used = any(s.resource == name for t in scenario.touchpoints for s in t.stages)
-        if not used and scenario.complaints.resource != name:
-            ctx.fail(f"resources.{name}", name, "is never used by a stage or complaints.resource")
+
+
+def _listing(names: list[str]) -> str:
+    """``names`` for a message: all of a short list, the first ten of a long one.
+
+    >>> _listing([f"r{i}" for i in range(60_000)])
+    'r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, … (60000 in all)'
+    """
+    if not names:
+        return "none"
+    if len(names) <= 10:
+        return ", ".join(names)
+    return f"{', '.join(names[:10])}, … ({len(names)} in all)"
 
 
 def parameter_reference() -> str:

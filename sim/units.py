@@ -13,6 +13,7 @@ A scenario may declare ``time_unit = "min"`` so that bare numbers in that file m
 
 from __future__ import annotations
 
+import math
 import re
 
 #: Hours per unit. Keys are every spelling we accept.
@@ -53,7 +54,23 @@ class DurationError(ValueError):
     def __init__(self, value: object, reason: str) -> None:
         self.value = value
         self.reason = reason
-        super().__init__(f"{value!r} — {reason}")
+        super().__init__(f"{shown(value)} — {reason}")
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` for a message, cut to 60 characters. Never fails, whatever a user
+    passed: an integer of over 4300 digits, lists nested thousands deep, a broken object.
+
+    >>> shown("45 minuets")
+    "'45 minuets'"
+    >>> shown(10**5000)
+    '<int>'
+    """
+    try:
+        text = repr(value)
+    except Exception:  # ValueError, RecursionError, or whatever a __repr__ raises
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def parse_duration(value: object, default_unit: str = "h") -> float:
@@ -66,12 +83,24 @@ def parse_duration(value: object, default_unit: str = "h") -> float:
     72.0
     >>> parse_duration(2)
     2.0
+
+    Values that are not finite numbers of hours are errors with the reason, never a
+    traceback from the conversion:
+
+    >>> parse_duration("1e400 h")
+    Traceback (most recent call last):
+    ...
+    sim.units.DurationError: '1e400 h' — too large: not a finite duration; write one like '180 d'
+    >>> parse_duration(float("nan"))
+    Traceback (most recent call last):
+    ...
+    sim.units.DurationError: nan — not a number; write a duration like '45 min' or '3 d'
     """
     if isinstance(value, bool):
         raise DurationError(value, _NOT_A_DURATION)
     if isinstance(value, int | float):
-        return float(value) * HOURS_PER_UNIT[default_unit]
-    if isinstance(value, str):
+        number, factor = value, HOURS_PER_UNIT[default_unit]
+    elif isinstance(value, str):
         match = _DURATION.match(value)
         if match is None:
             raise DurationError(value, _NOT_A_DURATION)
@@ -79,8 +108,42 @@ def parse_duration(value: object, default_unit: str = "h") -> float:
         factor = HOURS_PER_UNIT.get(unit.lower())
         if factor is None:
             raise DurationError(value, f"unknown unit {unit!r}; use one of s, min, h, d, wk, y")
-        return float(number) * factor
-    raise DurationError(value, _NOT_A_DURATION)
+    else:
+        raise DurationError(value, _NOT_A_DURATION)
+    try:
+        hours = float(number) * factor
+    except OverflowError:  # an integer beyond the float range (over ~309 digits)
+        hours = math.inf
+    if math.isnan(hours):
+        raise DurationError(value, "not a number; write a duration like '45 min' or '3 d'")
+    if math.isinf(hours):
+        raise DurationError(value, "too large: not a finite duration; write one like '180 d'")
+    return hours
+
+
+#: The longest run accepted: a strategy's horizon is months to years, and a longer run
+#: would take hours to simulate for numbers nobody plans on.
+MAX_HORIZON_HOURS = 100 * HOURS_PER_UNIT["y"]
+
+
+def horizon_hours(value: object, default_unit: str = "h") -> float:
+    """A run length in hours: a positive duration of at most 100 years.
+
+    >>> horizon_hours("180 d")
+    4320.0
+    >>> horizon_hours(0)
+    Traceback (most recent call last):
+    ...
+    sim.units.DurationError: 0 — must be a positive duration like '180 d'
+    """
+    hours = parse_duration(value, default_unit)
+    if hours <= 0:
+        raise DurationError(value, "must be a positive duration like '180 d'")
+    if hours > MAX_HORIZON_HOURS:
+        raise DurationError(
+            value, "longer than 100 years; a strategy's horizon is months to years, like '5 y'"
+        )
+    return hours
 
 
 def format_duration(hours: float) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.scenario import Scenario, ScenarioError, _suggest
+from sim.scenario import Scenario, ScenarioError, suggest
 
 _HERE = Path(__file__).parent
 
@@ -26,7 +26,7 @@ def path_of(name: str) -> Path:
     path = _HERE / f"{name}.toml"
     if not path.exists():
         raise ScenarioError(
-            [f"no shipped scenario {name!r}{_suggest(name, names())} (have: {', '.join(names())})"]
+            [f"no shipped scenario {name!r}{suggest(name, names())} (have: {', '.join(names())})"]
         )
     return path
 

@@ -1,0 +1,171 @@
+"""Check an experiment's arguments before anything runs, and report every problem at once.
+
+Each problem names the argument, the value given and the fix, like the scenario's own
+checks; :class:`ArgumentError` is a :class:`~sim.scenario.ScenarioError`, so callers that
+catch bad input catch both.
+
+>>> import numpy as np
+>>> arguments = Arguments()
+>>> arguments.whole(np.int64(3), "reps")
+3
+>>> arguments.whole(0, "reps")
+>>> arguments.seed(-1)
+>>> arguments.problems
+['reps: 0 — must be a whole number ≥ 1', 'seed: -1 — must be a whole number ≥ 0']
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sim.scenario import Scenario, ScenarioError
+from sim.scenario import _suggest as suggest  # TODO-now: public after the scenario edit
+from sim.units import DurationError, format_duration
+from sim.model import _horizon_hours as horizon_hours  # TODO-now
+
+#: Columns every run table has besides its labels: a sweep parameter or a label with one of
+#: these names would overwrite it.
+RESERVED_COLUMNS = (
+    "point",
+    "policy",
+    "replication",
+    "seed",
+    "stream",
+    "scenario",
+    "horizon_hours",
+    "error",
+    "wall_time",
+)
+
+
+class ArgumentError(ScenarioError):
+    """Arguments of a run or an experiment that cannot be used (one line per problem)."""
+
+
+class Arguments:
+    """Collects argument problems; :meth:`done` raises them together."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def fail(self, name: str, value: Any, fix: str) -> None:
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        self.problems.append(f"{name}: {shown} — {fix}")
+
+    def done(self) -> None:
+        """Raise :class:`ArgumentError` if any check failed."""
+        if self.problems:
+            raise ArgumentError(self.problems)
+
+    # ------------------------------------------------------------------ single values
+    def whole(self, value: Any, name: str, minimum: int = 1) -> int | None:
+        """``value`` as an int (numpy integers welcome), or None after failing."""
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            self.fail(name, value, f"must be a whole number ≥ {minimum}")
+            return None
+        if value < minimum:
+            self.fail(name, value, f"must be a whole number ≥ {minimum}")
+            return None
+        return int(value)
+
+    def seed(self, value: Any) -> int | None:
+        """A random seed: any whole number ≥ 0."""
+        return self.whole(value, "seed", minimum=0)
+
+    def scenario(self, value: Any, name: str = "scenario") -> None:
+        """A :class:`~sim.scenario.Scenario` object (not a name or a path)."""
+        if not isinstance(value, Scenario):
+            self.fail(
+                name,
+                value,
+                "pass a Scenario, e.g. sim.examples.load('pizza') or Scenario.load('shop.toml')",
+            )
+
+    def workers(self, value: Any) -> int | None:
+        """Worker processes: None (all cores) or a whole number ≥ 1."""
+        return None if value is None else self.whole(value, "workers")
+
+    def horizon(self, scenario: Scenario, value: Any) -> float | None:
+        """Run length in hours: the scenario's when None; a number means hours here."""
+        if value is None:
+            return scenario.horizon
+        try:
+            hours = horizon_hours(value)
+        except DurationError as error:
+            self.fail("horizon", value, error.reason)
+            return None
+        if hours < 24:
+            hint = f" (write '{value} d' if you meant days)" if not isinstance(value, str) else ""
+            warnings.warn(
+                f"horizon {value!r} is {format_duration(hours)}, shorter than one day: few "
+                f"customers come back in it{hint}",
+                UserWarning,
+                stacklevel=3,
+            )
+        return hours
+
+    def executor(self, value: Any) -> None:
+        """None (our own process pool) or an object with ``submit`` (an Executor)."""
+        if isinstance(value, type):
+            self.fail(
+                "executor",
+                value,
+                f"a class, not an executor; pass an instance, e.g. {value.__name__}(4)",
+            )
+        elif value is not None and not callable(getattr(value, "submit", None)):
+            self.fail(
+                "executor",
+                value,
+                "not an executor; pass a concurrent.futures.Executor (or a dask "
+                "client.get_executor()), or leave it out to use all local cores",
+            )
+
+    # ------------------------------------------------------------------ names
+    def kpis(self, names: Iterable[Any], known: Iterable[str], name: str = "kpis") -> list[str]:
+        """Names that must be KPIs (or other statistics in ``known``)."""
+        known = list(known)
+        good = []
+        for kpi in names:
+            if kpi in known:
+                good.append(kpi)
+            else:
+                self.fail(name, kpi, f"not a KPI{suggest(str(kpi), known)}; see docs/model.md")
+        return good
+
+    def precision(self, targets: Mapping[str, Any] | None, known: Iterable[str]) -> dict:
+        """``{kpi: half-width}``: each a KPI with a positive, finite target."""
+        if targets is None:
+            return {}
+        if not isinstance(targets, Mapping):
+            self.fail("precision", targets, "give {KPI: half-width}, e.g. {'profit': 20000}")
+            return {}
+        checked = {}
+        for kpi in self.kpis(list(targets), known, "precision"):
+            target = targets[kpi]
+            if (
+                isinstance(target, bool)
+                or not isinstance(target, numbers.Real)
+                or not math.isfinite(target)
+                or target <= 0
+            ):
+                self.fail(f"precision[{kpi!r}]", target, "must be a positive half-width")
+            else:
+                checked[kpi] = float(target)
+        return checked
+
+    def labels(self, names: Iterable[Any], what: str, reserved: Iterable[str] = ()) -> None:
+        """Names that become table columns or labels: text, not reserved, not repeated."""
+        reserved = set(reserved)
+        seen = set()
+        for label in names:
+            if not isinstance(label, str) or not label.strip():
+                self.fail(what, label, "must be a non-empty name")
+            elif label in reserved:
+                self.fail(what, label, "is a name the results table uses; pick another")
+            elif label in seen:
+                self.fail(what, label, "is given twice; give each a different name")
+            seen.add(label)
