@@ -53,6 +53,7 @@ import functools
 import hashlib
 import inspect
 import math
+import numbers
 import pickle
 import sys
 import uuid
@@ -66,16 +67,18 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from sim.experiment.runner import RunSpec, execute, local_executor
+from sim.experiment.arguments import Arguments
+from sim.experiment.runner import RunsFailedError, RunSpec, execute, local_executor
 from sim.experiment.stats import mean_ci
-from sim.metrics import KPI_NAMES
+from sim.metrics import KPI_NAMES, KPI_RANGES
 from sim.result import Result
 from sim.scenario import Scenario, ScenarioError
-from sim.units import parse_duration
 
 METHODS = ("nelder-mead", "powell")
 #: Objective value of a point where some statistic could not be computed (all NaN).
 _UNUSABLE = 1e12
+#: A target is *missed* when the fit is further from it than this many σ (|z| > 2).
+MISSED_Z = 2.0
 
 
 class IdentificationWarning(UserWarning):
@@ -186,42 +189,49 @@ class _Param:
         return self.high - self.low
 
 
-def _check_params(scenario: Scenario, params: Mapping[str, Any]) -> list[_Param]:
+def _check_params(scenario: Scenario, params: Any, arguments: Arguments) -> list[_Param]:
+    """The ranges to search; each problem goes to ``arguments``."""
     if not isinstance(params, Mapping) or not params:
-        raise ValueError(
+        arguments.problems.append(
             "params: give at least one dotted path with (low, high) bounds, e.g. "
             "{'retention.bad_episode_shock': (0.0, 6.0)}"
         )
-    checked, problems = [], []
+        return []
+    checked = []
     for path, bounds in params.items():
+        where = f"params[{path!r}]"
         if (
             isinstance(bounds, str | bytes)
             or not hasattr(bounds, "__len__")
             or len(bounds) != 2
-            or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
+            or not all(_real(b) for b in bounds)
         ):
-            problems.append(f"params[{path!r}]: {bounds!r} — give numeric bounds (low, high)")
+            arguments.fail(where, bounds, "give numeric bounds (low, high), e.g. (0.0, 6.0)")
             continue
-        low, high = bounds
-        if not (math.isfinite(low) and math.isfinite(high) and low < high):
-            problems.append(f"params[{path!r}]: {bounds!r} — need finite low < high")
+        low, high = float(bounds[0]), float(bounds[1])
+        if not (math.isfinite(high - low) and low < high):  # also catches NaN and ±inf
+            arguments.fail(where, bounds, "need finite low < high, e.g. (0.0, 6.0)")
             continue
-        checked.append(_Param(path, float(low), float(high), _integer_field(scenario, path)))
-    if problems:
-        raise ValueError("\n".join(problems))
+        param = _Param(path, low, high, _integer_field(scenario, path))
+        if param.value(0.0) == param.value(1.0):  # a whole-number field, say (1.2, 1.4)
+            arguments.fail(where, bounds, f"holds one value only, {param.value(0.0)}; widen it")
+            continue
+        checked.append(param)
     # Both ends of every range must be valid values of their fields: one replace per end
     # reports bad paths (with did-you-mean) and out-of-range bounds, before anything runs.
-    found = []
-    for end in ("low", "high"):
+    found = {}
+    for end, u in (("low", 0.0), ("high", 1.0)):
         try:
-            scenario.replace({p.path: p.value(0.0 if end == "low" else 1.0) for p in checked})
+            scenario.replace({p.path: p.value(u) for p in checked})
+            found[end] = []
         except ScenarioError as error:
-            found += [f"{problem} (the {end} bound of params)" for problem in error.problems]
-    if found:
-        unique = list(dict.fromkeys(found))
-        raise ScenarioError(
-            unique, "calibrate params: keep each range inside what its field allows"
-        )
+            found[end] = error.problems
+    for problem in dict.fromkeys(found["low"] + found["high"]):
+        if problem in found["low"] and problem in found["high"]:
+            arguments.problems.append(problem)  # the same at both ends: the path, not a bound
+        else:
+            end = "low" if problem in found["low"] else "high"
+            arguments.problems.append(f"{problem} (the {end} bound of params)")
     return checked
 
 
@@ -236,33 +246,62 @@ def _integer_field(scenario: Scenario, path: str) -> bool:
 
 
 def _check_targets(
-    targets: Mapping[str, Any], known: list[str] | None
+    targets: Any, known: list[str] | None, arguments: Arguments
 ) -> dict[str, tuple[float, float | None]]:
+    """``{name: (value, sd or None)}``; each problem goes to ``arguments``. ``known`` lists
+    the statistics there will be (None: not known before the first run)."""
     if not isinstance(targets, Mapping) or not targets:
-        raise ValueError(
+        arguments.problems.append(
             "targets: give at least one statistic and its target, e.g. {'churn_rate': 0.3} "
             "or {'churn_rate': (0.3, 0.02)} with a standard deviation"
         )
+        return {}
     checked = {}
     for name, target in targets.items():
+        where = f"targets.{name}"
+        if not isinstance(name, str):
+            arguments.fail("targets", name, "name a statistic as text, e.g. 'churn_rate'")
+            continue
         if known is not None and name not in known:
-            raise ValueError(_unknown(name, known))
+            arguments.problems.append(_unknown(name, known))
+            continue
+        value, sd = target, None
         if isinstance(target, tuple | list):
             if len(target) != 2:
-                raise ValueError(f"targets[{name!r}]: {target!r} — give a value or (value, sd)")
+                arguments.fail(where, target, "give a value or (value, sd), e.g. (0.3, 0.02)")
+                continue
             value, sd = target
-            if not _number(sd) or not sd > 0:
-                raise ValueError(f"targets[{name!r}]: sd {sd!r} — must be a positive number")
-        else:
-            value, sd = target, None
-        if not _number(value) or not math.isfinite(value):
-            raise ValueError(f"targets[{name!r}]: {value!r} — must be a finite number")
-        checked[name] = (float(value), None if sd is None else float(sd))
+        problems = len(arguments.problems)
+        if not _real(value) or not math.isfinite(value):
+            arguments.fail(where, value, "must be a finite number, e.g. 0.3")
+        elif reason := _outside(name, value):
+            arguments.fail(where, value, reason)
+        if sd is not None and not (_real(sd) and math.isfinite(sd) and sd > 0):
+            arguments.fail(
+                f"{where} sd",
+                sd,
+                "must be a finite positive number: how far the fit may miss, in the "
+                "statistic's unit",
+            )
+        if len(arguments.problems) == problems:
+            checked[name] = (float(value), None if sd is None else float(sd))
     return checked
 
 
-def _number(x: Any) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool)
+def _outside(name: str, value: float) -> str:
+    """Why ``value`` cannot be a target for KPI ``name`` ('' when it can)."""
+    low, high = KPI_RANGES.get(name, (-math.inf, math.inf))
+    if low <= value <= high:
+        return ""
+    if high == math.inf:
+        return f"{name} cannot be below {low:g}"
+    percent = f"; for {value:g}% give {value / 100:g}" if (low, high) == (0, 1) else ""
+    return f"{name} lies between {low:g} and {high:g}" + (percent if 1 < value <= 100 else "")
+
+
+def _real(x: Any) -> bool:
+    """A real number (numpy's too), not a bool."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool | np.bool_)
 
 
 def _unknown(name: str, known: list[str]) -> str:
@@ -270,9 +309,27 @@ def _unknown(name: str, known: list[str]) -> str:
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return (
-        f"targets: unknown statistic {name!r}{hint} Use a KPI ({', '.join(KPI_NAMES)}) or "
-        f"name it in statistics= (have: {', '.join(own) or 'none'})"
+        f"targets.{name}: not a statistic calibrate knows{hint} Use a KPI "
+        f"({', '.join(KPI_NAMES)}) or name it in statistics= (have: {', '.join(own) or 'none'})"
     )
+
+
+def _start_point(space: list[_Param], start: Any, arguments: Arguments) -> tuple:
+    """The start as a unit-box point (the middle of each range unless given)."""
+    if start is not None and not isinstance(start, Mapping):
+        arguments.fail("start", start, "give {path: value} for some of the params, or leave it out")
+        start = None
+    start = dict(start or {})
+    for path in start.keys() - {p.path for p in space}:
+        arguments.fail("start", path, "is not one of the params; give a value for each of those")
+    point = []
+    for p in space:
+        value = start.get(p.path, (p.low + p.high) / 2.0)
+        if not _real(value) or not p.low <= value <= p.high:
+            arguments.fail(f"start[{p.path!r}]", value, f"must lie within ({p.low:g}, {p.high:g})")
+            value = (p.low + p.high) / 2.0
+        point.append((value - p.low) / p.span)
+    return tuple(point)
 
 
 # --------------------------------------------------------------------------- the result
@@ -291,6 +348,7 @@ class Calibration:
       high bound (others at the fit), in units of σ: the evidence behind ``warnings``;
     * ``history`` — every evaluated point: parameters, statistic means, objective;
     * ``warnings`` — identification problems and fits on a bound, in words;
+    * ``missed`` — targets the fit misses by more than ``MISSED_Z`` σ (|z| > 2);
     * ``manifest`` — provenance (versions, seeds, replications, horizon, wall time).
     """
 
@@ -303,6 +361,7 @@ class Calibration:
     sensitivity: pd.DataFrame
     history: pd.DataFrame
     warnings: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
     manifest: dict[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:
@@ -321,6 +380,8 @@ class Calibration:
             lines.append(
                 f"  {name:<28}{_num(row.target):>10}{_num(row.sd):>9}{ci:>28}{row.z:>7.2f}"
             )
+            if name in self.missed:
+                lines.append(f"    {_missed(row.z)}")
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
@@ -329,6 +390,14 @@ def _num(value: float) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
+def _missed(z: float) -> str:
+    shown = f"{z:.1f}".replace("-", "−")  # a minus sign, not a hyphen
+    return (
+        f"missed: z = {shown}; the parameters' ranges may not allow this target, or the "
+        "target conflicts with another"
+    )
 
 
 # --------------------------------------------------------------------------- calibrate
@@ -360,41 +429,75 @@ def calibrate(
 
     ``targets`` maps a statistic to its target value, or to ``(value, sd)`` where ``sd``
     (same unit) sets how closely it must be matched; statistics are KPIs of ``Result.kpis``
-    (``churn_rate``, ``nps``, ``every_promise_kept``, …) or named in ``statistics`` (functions
-    of a :class:`~sim.result.Result`, see :class:`Statistics`). ``params`` maps dotted
-    scenario paths to ``(low, high)``; integer fields (capacities) search integers. ``start``
-    (default: the middle of each range) is where the weights are measured and the design is
-    anchored; ``initial`` Latin-hypercube points (default 2d + 2) are tried before the local
-    search; ``max_evaluations`` caps the points simulated in the search, each with ``reps``
-    replications sharing the same seeds (common random numbers). ``diagnostics=False``
-    skips the identification runs (4 points per parameter).
+    (``churn_rate``, ``nps``, ``every_promise_kept``, …; each within its
+    :data:`~sim.metrics.KPI_RANGES`) or named in ``statistics`` (functions of a
+    :class:`~sim.result.Result`, see :class:`Statistics`). ``params`` maps dotted scenario
+    paths to ``(low, high)`` in the field's unit; integer fields (capacities) search
+    integers. ``start`` (default: the middle of each range) is where the weights are
+    measured and the design is anchored; ``initial`` Latin-hypercube points (default 2d + 2)
+    are tried before the local search; ``max_evaluations`` caps the points simulated in the
+    search, each with ``reps`` replications sharing the same seeds (common random numbers);
+    ``horizon`` is hours or a duration like ``"180 d"``. ``diagnostics=False`` skips the
+    identification runs (4 points per parameter). ``tolerance`` and ``step`` are fractions
+    of each range.
 
-    Bad paths, bounds outside a field's allowed range and unknown KPI names fail at once;
-    names from a ``statistics`` function that returns a mapping are checked after the first
-    point has run.
+    Every problem with the arguments (impossible targets, bad paths, bounds outside a
+    field's allowed range, unknown statistics, bad counts) is raised at once, as a
+    :class:`~sim.scenario.ScenarioError`, before anything runs; names from a ``statistics``
+    function that returns a mapping are checked after the first point has run. A target
+    missed by more than ``MISSED_Z`` σ is named in ``Calibration.missed`` and warned about
+    (``RuntimeWarning``). When no point yields every target (all runs fail, or a statistic
+    is never computable), a ``RuntimeError`` says why.
+
+    >>> import sim
+    >>> calibrate(sim.examples.load("pizza"), {"churn_rate": 35},
+    ...           {"retention.bad_episode_shock": (0, 6)})
+    Traceback (most recent call last):
+    ...
+    sim.experiment.arguments.ArgumentError: 1 problem(s):
+      - targets.churn_rate: 35 — churn_rate lies between 0 and 1; for 35% give 0.35
     """
+    arguments = Arguments()
+    arguments.scenario(scenario)
     if method not in METHODS:
-        raise ValueError(f"method: {method!r} — use one of {', '.join(METHODS)}")
-    if reps < 2:
-        raise ValueError(f"reps: {reps!r} — need at least 2 (the weights need a variance)")
-    if max_evaluations < 2:
-        raise ValueError(f"max_evaluations: {max_evaluations!r} — need at least 2")
-    if not 0 < step <= 0.5 or not 0 < tolerance < 1:
-        raise ValueError("step must be in (0, 0.5] and tolerance in (0, 1): fractions of a range")
-    measure = None if statistics is None else Statistics(statistics)
-    known = None if measure is not None and measure.names is None else list(KPI_NAMES)
-    if measure is not None and measure.names is not None:
-        clash = sorted(set(measure.names) & set(KPI_NAMES))
-        if clash:
-            raise ValueError(f"statistics: {clash[0]!r} is a KPI name already; rename it")
+        arguments.fail("method", method, f"use one of {', '.join(METHODS)}")
+    reps = arguments.whole(reps, "reps")
+    seed = arguments.seed(seed)
+    max_evaluations = arguments.whole(max_evaluations, "max_evaluations")
+    initial = None if initial is None else arguments.whole(initial, "initial", minimum=0)
+    if not (_real(step) and 0 < step <= 0.5):
+        arguments.fail("step", step, "a fraction of each range in (0, 0.5], e.g. 0.1")
+    if not (_real(tolerance) and 0 < tolerance < 1):
+        arguments.fail("tolerance", tolerance, "a fraction of each range in (0, 1), e.g. 0.01")
+    arguments.executor(executor)
+    workers = arguments.workers(workers)
+    measure, known = None, list(KPI_NAMES)
+    try:
+        measure = None if statistics is None else Statistics(statistics)
+    except ValueError as error:
+        arguments.problems.append(str(error))
+        known = None  # its names are unknown: do not call the targets unknown too
+    if measure is not None and measure.names is None:
+        known = None  # named by the first run
+    elif measure is not None:
+        for name in sorted(set(measure.names) & set(KPI_NAMES)):
+            arguments.problems.append(f"statistics: {name!r} is a KPI name already; rename it")
         known += measure.names
-    wanted = _check_targets(targets, known)
-    space = _check_params(scenario, params)
-    x0 = _start_point(space, start)
-    hours = scenario.horizon if horizon is None else parse_duration(horizon)
-    if not hours > 0:
-        raise ValueError(f"horizon: {horizon!r} — must be a positive duration like '180 d'")
-    n_initial = 2 * len(space) + 2 if initial is None else int(initial)
+    wanted = _check_targets(targets, known, arguments)
+    if reps == 1 and any(sd is None for _, sd in wanted.values()):
+        arguments.fail(
+            "reps",
+            reps,
+            "targets without an sd are weighted by their noise over replications, which "
+            "needs reps ≥ 2; give reps=2 or more, or each target as (value, sd)",
+        )
+    space, x0, hours = [], (), None
+    if isinstance(scenario, Scenario):
+        hours = arguments.horizon(scenario, horizon)
+        space = _check_params(scenario, params, arguments)
+        x0 = _start_point(space, start, arguments)
+    arguments.done()
+    n_initial = 2 * len(space) + 2 if initial is None else initial
 
     run_workers = workers
     parallel = executor is None and (workers is None or workers > 1)
@@ -418,8 +521,9 @@ def calibrate(
         hours,
         dict(executor=pool, workers=1, store=store, cache=cache),
     )
+    diagnostic_points = 4 * len(space) if diagnostics else 0
     bar = tqdm(
-        total=max_evaluations + (4 * len(space) if diagnostics else 0),
+        total=max_evaluations + diagnostic_points,  # at most; set to what ran at the end
         desc="calibrate",
         unit="point",
         disable=not progress,
@@ -429,18 +533,20 @@ def calibrate(
         design = _design(len(space), n_initial, seed, max_evaluations - 1)
         search.batch([x0, *design])  # one parallel round: the start and the design
         search.weights_at(x0)
-        best = min(search.memo, key=lambda k: search.memo[k]["objective"])
         if search.evaluations < max_evaluations:
-            _local_search(search, np.array(best), method, tolerance, max_evaluations)
+            _local_search(search, np.array(search.best()), method, tolerance, max_evaluations)
         else:
             search.stopped = "max_evaluations reached"
-        best = min(search.memo, key=lambda k: search.memo[k]["objective"])
+        best = search.best()
+        bar.total = bar.n + diagnostic_points  # the search may stop before max_evaluations
+        bar.refresh()
         evaluations = search.evaluations
         jacobian, sensitivity, notes = (
             _diagnose(search, np.array(best), step)
             if diagnostics
             else (pd.DataFrame(), pd.DataFrame(), [])
         )
+        bar.total = bar.n  # diagnostic points the search had already run are not run again
     finally:
         bar.close()
         if executor is None and pool is not None:
@@ -456,6 +562,17 @@ def calibrate(
     for note in notes:
         warnings.warn(note, IdentificationWarning, stacklevel=2)
     point = search.memo[best]
+    fit = _fit_table(point, wanted, search.sigma)
+    missed = [name for name, z in fit["z"].items() if abs(z) > MISSED_Z]
+    for name in missed:
+        row = fit.loc[name]
+        warnings.warn(
+            f"targets.{name}: simulated {_num(row.simulated)} for a target of "
+            f"{_num(row.target)} ± {_num(row.sd)}, {_missed(row.z)}; widen the ranges, add a "
+            "parameter that moves it, or give it a larger sd",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     manifest = dict(
         search.manifest(),
         method=method,
@@ -467,30 +584,16 @@ def calibrate(
     return Calibration(
         values=values,
         scenario=scenario.replace(values),
-        fit=_fit_table(point, wanted, search.sigma),
+        fit=fit,
         objective=point["objective"],
         evaluations=evaluations,
         jacobian=jacobian,
         sensitivity=sensitivity,
         history=search.history(),
         warnings=notes,
+        missed=missed,
         manifest=manifest,
     )
-
-
-def _start_point(space: list[_Param], start: Mapping[str, float] | None) -> tuple:
-    start = dict(start or {})
-    unknown = [path for path in start if path not in {p.path for p in space}]
-    if unknown:
-        raise ValueError(f"start: {unknown[0]!r} is not one of the params")
-    point = []
-    for p in space:
-        value = start.get(p.path, (p.low + p.high) / 2.0)
-        if not _number(value) or not p.low <= value <= p.high:
-            bounds = f"({p.low:g}, {p.high:g})"
-            raise ValueError(f"start[{p.path!r}]: {value!r} — must lie within {bounds}")
-        point.append((value - p.low) / p.span)
-    return tuple(point)
 
 
 def _design(d: int, n: int, seed: int, budget: int) -> list[tuple]:
@@ -546,6 +649,13 @@ class _Search:
             self.executions.append(execution)
             for i, key in enumerate(new):
                 outcomes = execution.outcomes[i * self.reps : (i + 1) * self.reps]
+                failed = [o for o in outcomes if o.error is not None]
+                if len(failed) == len(outcomes):
+                    raise RunsFailedError(
+                        f"calibrate: every run failed at {self._labels(key)}; first: "
+                        f"{failed[0].error}",
+                        execution,
+                    )
                 self._record(key, outcomes)
             if count:
                 self.evaluations += len(new)
@@ -557,22 +667,21 @@ class _Search:
         return [self.memo[k] for k in keys]
 
     def _record(self, key, outcomes) -> None:
-        failed = [o for o in outcomes if o.error is not None]
-        if len(failed) == len(outcomes):
-            raise RuntimeError(f"every run failed at {self._labels(key)}; first: {failed[0].error}")
         if self.measure is not None and self.measure.names is None and not self.order:
-            names = list(KPI_NAMES) + [n for n in outcomes[0].kpis if n not in KPI_NAMES]
+            kpis = next(o.kpis for o in outcomes if o.kpis is not None)
+            names = list(KPI_NAMES) + [n for n in kpis if n not in KPI_NAMES]
             for name in self.wanted:
                 if name not in names:
                     raise ValueError(_unknown(name, names))
-        samples = {
-            name: np.array(
+        samples = {}
+        for name in self.wanted:
+            values = np.array(
                 [np.nan if o.kpis is None else o.kpis.get(name, np.nan) for o in outcomes],
                 dtype=float,
             )
-            for name in self.wanted
-        }
-        self.memo[key] = {"samples": samples, "objective": math.nan}
+            samples[name] = np.where(np.isfinite(values), values, np.nan)  # ±inf: not a value
+        usable = all(not np.isnan(values).all() for values in samples.values())
+        self.memo[key] = {"samples": samples, "objective": math.nan, "usable": usable}
         self.order.append(key)
         if self.sigma:
             self.memo[key]["objective"] = self._objective(samples)
@@ -585,7 +694,7 @@ class _Search:
                 ci = mean_ci(point["samples"][name])
                 if ci.n < 2:
                     warnings.warn(
-                        f"targets[{name!r}]: fewer than 2 replications could compute it at the "
+                        f"targets.{name}: fewer than 2 replications could compute it at the "
                         "start point, so its noise is unknown; give the target an sd, "
                         "(value, sd), or a longer horizon",
                         RuntimeWarning,
@@ -606,6 +715,24 @@ class _Search:
                 return _UNUSABLE
             total += ((values.mean() - value) / self.sigma[name]) ** 2
         return float(total)
+
+    def best(self) -> tuple:
+        """The point with the lowest objective among those where every target has a value."""
+        usable = [key for key in self.order if self.memo[key]["usable"]]
+        if not usable:
+            empty = {  # per target: at how many points no replication gave it a value
+                name: sum(np.isnan(self.memo[key]["samples"][name]).all() for key in self.order)
+                for name in self.wanted
+            }
+            never = [name for name, count in empty.items() if count == len(self.order)]
+            names = never or [name for name, count in empty.items() if count]
+            raise RuntimeError(
+                f"calibrate: none of the {len(self.order)} points tried gave every target a "
+                f"value: {', '.join(names)} came out NaN in every replication at "
+                f"{'every point' if never else 'some points'} (e.g. a rate with nobody to "
+                "count in the horizon); lengthen the horizon or target another statistic"
+            )
+        return min(usable, key=lambda key: self.memo[key]["objective"])
 
     def __call__(self, x) -> float:
         """The objective at unit point ``x`` (what scipy minimises)."""

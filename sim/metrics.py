@@ -78,6 +78,45 @@ KPI_NAMES = (
     "unresolved",
     *_AFTER_PURCHASE,
 )
+#: The values each KPI can take, (low, high), to check targets and bounds before anything
+#: runs: counts and money received or spent are never negative; rates and shares lie in
+#: [0, 1]; NPS in [−100, 100]; satisfaction on its −1 … +1 scale; trust in [0, 1]; profit
+#: and customer lifetime value (a margin) can be any number.
+KPI_RANGES: dict[str, tuple[float, float]] = {
+    "prospects": (0.0, math.inf),
+    "prospects_paid": (0.0, math.inf),
+    "prospects_wom": (0.0, math.inf),
+    "acquired": (0.0, math.inf),
+    "lost": (0.0, math.inf),
+    "active": (0.0, math.inf),
+    "churned": (0.0, math.inf),
+    "churn_rate": (0.0, 1.0),
+    "purchases": (0.0, math.inf),
+    "revenue": (0.0, math.inf),
+    "costs": (0.0, math.inf),
+    "profit": (-math.inf, math.inf),
+    "clv": (-math.inf, math.inf),
+    "cac": (0.0, math.inf),
+    "satisfaction_mean": (-1.0, 1.0),
+    "nps": (-100.0, 100.0),
+    "trust_mean": (0.0, 1.0),
+    "every_promise_kept": (0.0, 1.0),
+    "wom_positive": (0.0, math.inf),
+    "wom_negative": (0.0, math.inf),
+    "wom_listeners": (0.0, math.inf),
+    "complaints": (0.0, math.inf),
+    "recovered": (0.0, math.inf),
+    "unresolved": (0.0, math.inf),
+    "proactive_recoveries": (0.0, math.inf),
+    "paradox_recoveries": (0.0, math.inf),
+    "cancelled": (0.0, math.inf),
+    "returns": (0.0, math.inf),
+    "refused_returns": (0.0, math.inf),
+    "fraud_refunds": (0.0, math.inf),
+    "annoyed": (0.0, math.inf),
+    "refunds": (0.0, math.inf),
+    "extra_costs": (0.0, math.inf),
+}
 #: What can be attributed to the worst touchpoint × dimension of an episode.
 DRIVER_OUTCOMES = ("churn", "complaints", "wom_negative")
 
