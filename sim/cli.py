@@ -18,6 +18,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tomllib
 from pathlib import Path
@@ -25,10 +26,18 @@ from pathlib import Path
 import numpy as np
 
 from sim import examples
-from sim.experiment import StoreError, compare, sweep
+from sim.experiment import RunStore, StoreError, compare, sweep
+from sim.experiment.runner import RunsFailedError
+from sim.metrics import KPI_NAMES
 from sim.model import run
-from sim.scenario import Scenario, ScenarioError
-from sim.units import DurationError, parse_duration
+from sim.scenario import Scenario, ScenarioError, suggest
+from sim.units import (
+    HOURS_PER_UNIT,
+    DurationError,
+    format_duration,
+    horizon_hours,
+    parse_duration,
+)
 
 DEFAULT_SCENARIO = "pizza"
 
@@ -50,9 +59,13 @@ def _parser(prog: str, description: str) -> argparse.ArgumentParser:
         default=DEFAULT_SCENARIO,
         help=f"shipped scenario name or path to a .toml file (default: {DEFAULT_SCENARIO})",
     )
-    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument(
-        "--horizon", help="run length, e.g. 180d, '12 wk', 2000 (hours); default: the scenario's"
+        "--seed", type=_whole(0), default=1, help="random seed, a whole number ≥ 0 (default 1)"
+    )
+    parser.add_argument(
+        "--horizon",
+        help="run length with a unit, e.g. 180d, '12 wk', 2000h; a bare number is in the "
+        "scenario's time unit, like every bare number (default: the scenario's horizon)",
     )
     parser.add_argument(
         "--set",
@@ -95,10 +108,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name:<14}{examples.load(name).description}")
             return 0
         args = _run_parser().parse_args(argv)
-        horizon = _horizon(args.horizon) if args.horizon else None
-        scenario = _scenario(args.scenario)
-        if args.set:
-            scenario = scenario.replace(_overrides(args.set))
+        scenario, horizon = _scenario_and_horizon(args)
+        if args.out:
+            _check_output(args.out, "--out", folder=True)
         result = run(scenario, seed=args.seed, horizon=horizon)
         print(result.report())
         if args.out:
@@ -115,23 +127,43 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, StoreError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except RunsFailedError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except SystemExit as done:  # argparse: --help (0) or a bad option, already printed (2)
+        return done.code if isinstance(done.code, int) else 2
     except KeyboardInterrupt:
         print(
             "\ninterrupted: finished runs are kept in the store (--store); re-run to resume",
             file=sys.stderr,
         )
         return 130
+    except Exception as error:  # a bug, not bad input: one line, never a traceback
+        print(f"error: the run failed ({type(error).__name__}: {error})", file=sys.stderr)
+        return 1
 
 
-def _horizon(text: str) -> float:
-    """``--horizon`` value in hours: "180d", "12 wk" or a bare number of hours."""
+def _scenario_and_horizon(args) -> tuple[Scenario, float | None]:
+    """The scenario with its ``--set`` overrides, and ``--horizon`` in hours (None: the
+    scenario's own). A bare number is read in the scenario's time unit, as in its file."""
+    scenario = _scenario(args.scenario)
+    if args.set:
+        scenario = scenario.replace(_overrides(args.set))
+    if not args.horizon:
+        return scenario, None
+    value = args.horizon if not _is_number(args.horizon) else float(args.horizon)
     try:
-        hours = parse_duration(float(text)) if _is_number(text) else parse_duration(text)
+        hours = horizon_hours(value, scenario.time_unit)
     except DurationError as error:
-        raise ScenarioError([f"--horizon: {error}"]) from None
-    if hours <= 0:
-        raise ScenarioError([f"--horizon: {text!r} — must be a positive duration like 180d"])
-    return hours
+        raise ScenarioError([f"--horizon: {args.horizon!r} — {error.reason}"]) from None
+    if hours < 24:
+        unit = "" if isinstance(value, str) else f" {scenario.time_unit} (the scenario's unit)"
+        print(
+            f"warning: --horizon {args.horizon}{unit} is {format_duration(hours)}, shorter "
+            f"than one day; write e.g. --horizon {args.horizon.strip()}d for days",
+            file=sys.stderr,
+        )
+    return scenario, hours
 
 
 def _is_number(text: str) -> bool:
@@ -142,23 +174,62 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _overrides(assignments: list[str]) -> dict[str, object]:
+def _whole(minimum: int):
+    """An argparse type: a whole number ≥ ``minimum`` (argparse names the option)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{text!r} — must be a whole number ≥ {minimum}")
+        return value
+
+    parse.__name__ = "whole number"
+    return parse
+
+
+def _check_output(path: str, option: str, folder: bool = False) -> None:
+    """Refuse an output path that cannot be written, before anything runs (so no finished
+    run is lost on a bad path at the end)."""
+    target = Path(path)
+    what = "folder" if folder else "file"
+    if folder and target.exists() and not target.is_dir():
+        raise ScenarioError([f"{option}: {path!r} — is a file; give a folder for the results"])
+    if not folder and target.is_dir():
+        raise ScenarioError([f"{option}: {path!r} — is a folder; give a file name like runs.csv"])
+    parent = target if folder and target.is_dir() else target.parent
+    existing = next((p for p in (parent, *parent.parents) if p.exists()), Path("."))
+    if not existing.is_dir():
+        raise ScenarioError(
+            [f"{option}: {path!r} — {existing} is a file, so the {what} cannot be made there"]
+        )
+    if not os.access(existing, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise ScenarioError(
+            [f"{option}: {path!r} — cannot write there (permission denied); choose another {what}"]
+        )
+
+
+def _overrides(
+    assignments: list[str],
+    option: str = "--set",
+    form: str = "PATH=VALUE, like market.population=5000",
+) -> dict[str, object]:
     """``PATH=VALUE`` pairs; VALUE is read as TOML (60, 0.5, true, "45 min", {...}) or text."""
     overrides: dict[str, object] = {}
     for assignment in assignments:
         path, sep, text = assignment.partition("=")
         if not sep or not path.strip():
-            raise ScenarioError(
-                [f"--set {assignment!r} — write PATH=VALUE, like market.population=5000"]
-            )
+            raise ScenarioError([f"{option} {assignment!r} — write {form}"])
         overrides[path.strip()] = _value(text)
     return overrides
 
 
 def _experiment_parser(prog: str, description: str) -> argparse.ArgumentParser:
     parser = _parser(f"promise-gap {prog}", description)
-    parser.add_argument("--reps", type=int, default=10, help="replications (default 10)")
-    parser.add_argument("--workers", type=int, help="processes (default: all cores)")
+    parser.add_argument("--reps", type=_whole(1), default=10, help="replications (default 10)")
+    parser.add_argument("--workers", type=_whole(1), help="processes (default: all cores)")
     parser.add_argument(
         "--store", metavar="FILE", help="SQLite file keeping every finished run; re-run to resume"
     )
@@ -172,11 +243,24 @@ def _experiment_parser(prog: str, description: str) -> argparse.ArgumentParser:
 
 
 def _prepare(args) -> tuple[Scenario, float | None, list[str]]:
-    scenario = _scenario(args.scenario)
-    if args.set:
-        scenario = scenario.replace(_overrides(args.set))
-    horizon = _horizon(args.horizon) if args.horizon else None
-    return scenario, horizon, [k.strip() for k in args.kpis.split(",") if k.strip()]
+    """Scenario, horizon and KPIs of an experiment, every one checked before anything runs
+    (with the --out and --store paths)."""
+    scenario, horizon = _scenario_and_horizon(args)
+    kpis = [k.strip() for k in args.kpis.split(",") if k.strip()]
+    unknown = [k for k in kpis if k not in KPI_NAMES]
+    if unknown or not kpis:
+        raise ScenarioError(
+            [
+                f"--kpis: {k!r} — not a KPI{suggest(k, KPI_NAMES)}; see docs/model.md"
+                for k in unknown
+            ]
+            or [f"--kpis: {args.kpis!r} — give KPI names separated by commas, like profit,nps"]
+        )
+    if args.out:
+        _check_output(args.out, "--out")
+    if args.store:
+        RunStore(args.store).close()  # refuses a bad store path or file now, not at the end
+    return scenario, horizon, kpis
 
 
 def _sweep(argv: list[str]) -> int:
@@ -190,10 +274,10 @@ def _sweep(argv: list[str]) -> int:
         "with --design lhs/sobol, PATH=LOW:HIGH; repeatable",
     )
     parser.add_argument("--design", choices=("grid", "lhs", "sobol"), default="grid")
-    parser.add_argument("--n", type=int, help="points of an lhs/sobol design")
+    parser.add_argument("--n", type=_whole(1), help="points of an lhs/sobol design")
     args = parser.parse_args(argv)
     scenario, horizon, kpis = _prepare(args)
-    params = dict(_param(text, args.design) for text in args.param)
+    params = dict(_param(text, args.design, scenario.time_unit) for text in args.param)
     table = sweep(
         scenario,
         params,
@@ -205,7 +289,6 @@ def _sweep(argv: list[str]) -> int:
         workers=args.workers,
         store=args.store,
     )
-    _check_kpis(table, kpis)
     means = table.groupby(list(params))[kpis].mean()
     manifest = table.attrs["manifest"]
     print(
@@ -221,27 +304,44 @@ def _sweep(argv: list[str]) -> int:
     return 1 if manifest["failed"] else 0
 
 
-def _param(text: str, design: str) -> tuple[str, object]:
-    """PATH=START:STOP:N (grid), PATH=A,B,C (grid) or PATH=LOW:HIGH (lhs/sobol)."""
+def _param(text: str, design: str, unit: str) -> tuple[str, object]:
+    """PATH=START:STOP:N (grid), PATH=A,B,C (grid) or PATH=LOW:HIGH (lhs/sobol).
+
+    START, STOP, LOW and HIGH may carry a unit ("30 min":"60 min":4); the values are then
+    given in the scenario's time ``unit``, like every bare number.
+    """
     path, sep, spec = text.partition("=")
-    if not sep:
+    if not sep or not path.strip():
         raise ScenarioError([f"--param {text!r} — write PATH=START:STOP:N or PATH=A,B,C"])
     parts = spec.split(":")
     values = [_value(part) for part in (parts if len(parts) > 1 else spec.split(","))]
     if design != "grid":
         if len(parts) != 2:
             raise ScenarioError([f"--param {text!r} — a {design} design needs PATH=LOW:HIGH"])
-        return path.strip(), tuple(values)
+        return path.strip(), tuple(_number(v, text, unit) for v in values)
     if len(parts) == 3:
-        start, stop, count = values
-        if not isinstance(count, int) or count < 1:
+        count = values[2]
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise ScenarioError([f"--param {text!r} — N must be a whole number ≥ 1"])
+        start, stop = (_number(v, text, unit) for v in values[:2])
         grid = np.linspace(start, stop, count)
         whole = all(isinstance(v, int) for v in (start, stop)) and np.allclose(grid, grid.round())
         return path.strip(), [int(v) for v in grid.round()] if whole else grid.tolist()
     if len(parts) != 1:
         raise ScenarioError([f"--param {text!r} — write PATH=START:STOP:N or PATH=A,B,C"])
     return path.strip(), values
+
+
+def _number(value, text: str, unit: str) -> int | float:
+    """A range end: a number, or a duration with a unit converted to the scenario's unit."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    try:
+        return parse_duration(value) / HOURS_PER_UNIT[unit]
+    except DurationError:
+        raise ScenarioError(
+            [f"--param {text!r} — {value!r} is not a number (or a duration like '30 min')"]
+        ) from None
 
 
 def _compare(argv: list[str]) -> int:
@@ -264,13 +364,8 @@ def _compare(argv: list[str]) -> int:
     )
     args = parser.parse_args(argv)
     scenario, horizon, kpis = _prepare(args)
-    policies: dict[str, dict] = {"as is": {}}
-    for text in args.policy:
-        name, sep, assignment = text.partition(":")
-        if not sep or not name.strip():
-            raise ScenarioError([f"--policy {text!r} — write NAME:PATH=VALUE"])
-        policies.setdefault(name.strip(), {}).update(_overrides([assignment]))
-    precision = {k: float(v) for k, v in (_overrides(args.precision)).items()}
+    policies = _policies(args.policy)
+    precision = _precision(args.precision)
     comparison = compare(
         scenario,
         policies,
@@ -281,7 +376,6 @@ def _compare(argv: list[str]) -> int:
         workers=args.workers,
         store=args.store,
     )
-    _check_kpis(comparison.runs, kpis)
     print(
         f"{scenario.name}: {comparison.manifest['wall_time_s']:.1f} s on "
         f"{comparison.manifest['workers']} worker(s)"
@@ -290,7 +384,53 @@ def _compare(argv: list[str]) -> int:
     if args.out:
         comparison.runs.to_csv(args.out, index=False)
         print(f"\nwrote {args.out}")
-    return 0
+    return 1 if comparison.manifest["failed"] else 0
+
+
+BASELINE = "as is"
+
+
+def _policies(texts: list[str]) -> dict[str, dict]:
+    """``--policy NAME:PATH=VALUE`` options as ``{name: overrides}``, after the baseline
+    ("as is"). The same NAME may be repeated for several fields, but not the same field."""
+    policies: dict[str, dict] = {BASELINE: {}}
+    problems = []
+    for text in texts:
+        name, sep, assignment = text.partition(":")
+        name = name.strip()
+        if not sep or not name:
+            problems.append(f"--policy {text!r} — write NAME:PATH=VALUE")
+            continue
+        if name == BASELINE:
+            problems.append(
+                f"--policy {text!r} — {BASELINE!r} is the baseline (the scenario unchanged); "
+                "give the policy another name"
+            )
+            continue
+        [(path, value)] = _overrides([assignment]).items()
+        if path in policies.setdefault(name, {}):
+            problems.append(
+                f"--policy {text!r} — {name!r} already sets {path}; give each policy a field once"
+            )
+        policies[name][path] = value
+    if problems:
+        raise ScenarioError(problems)
+    return policies
+
+
+def _precision(texts: list[str]) -> dict[str, float]:
+    """``--precision KPI=HALF_WIDTH`` options."""
+    targets, problems = {}, []
+    for kpi, value in _overrides(texts, "--precision", "KPI=HALF_WIDTH, like profit=20000").items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            problems.append(f"--precision {kpi}={value!r} — the half-width must be a number > 0")
+        elif kpi not in KPI_NAMES:
+            problems.append(f"--precision {kpi}={value!r} — not a KPI{suggest(kpi, KPI_NAMES)}")
+        else:
+            targets[kpi] = float(value)
+    if problems:
+        raise ScenarioError(problems)
+    return targets
 
 
 def _calibrate(argv: list[str]) -> int:
@@ -314,7 +454,10 @@ def _calibrate(argv: list[str]) -> int:
         help="a parameter to fit and its range; repeatable",
     )
     parser.add_argument(
-        "--max-evaluations", type=int, default=60, help="parameter points to try (default 60)"
+        "--max-evaluations",
+        type=_whole(1),
+        default=60,
+        help="parameter points to try (default 60)",
     )
     parser.set_defaults(reps=8)
     args = parser.parse_args(argv)
@@ -326,7 +469,7 @@ def _calibrate(argv: list[str]) -> int:
         if not sep or not 1 <= len(parts) <= 2:
             raise ScenarioError([f"--target {text!r} — write KPI=VALUE or KPI=VALUE:SD"])
         targets[name.strip()] = parts[0] if len(parts) == 1 else tuple(parts)
-    params = dict(_param(text, "lhs") for text in args.param)
+    params = dict(_param(text, "lhs", scenario.time_unit) for text in args.param)
     fit = calibrate(
         scenario,
         targets,
@@ -352,14 +495,6 @@ def _value(text: str):
         return tomllib.loads(f"value = {text.strip()}")["value"]
     except tomllib.TOMLDecodeError:
         return text.strip()
-
-
-def _check_kpis(table, kpis: list[str]) -> None:
-    unknown = [k for k in kpis if k not in table.columns]
-    if unknown:
-        raise ScenarioError(
-            [f"--kpis: unknown {', '.join(unknown)}; see the KPI list in docs/model.md"]
-        )
 
 
 def _check(argv: list[str]) -> int:

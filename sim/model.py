@@ -29,6 +29,7 @@ from dataclasses import replace
 
 import numpy as np
 import simpy
+from tqdm.auto import tqdm
 
 from sim import behaviour
 from sim.aftercare import NOTHING, Aftermath, aftermath, anything_after
@@ -54,12 +55,14 @@ from sim.rng import (
     derive_key,
     uniform,
 )
-from sim.scenario import MAX_STAGES, MAX_TOUCHPOINTS, Scenario
-from sim.units import parse_duration
+from sim.scenario import MAX_STAGES, MAX_TOUCHPOINTS, Scenario, ScenarioError
+from sim.units import DurationError, horizon_hours
 
 # Slots within one touchpoint's block of an episode's random numbers (see sim.rng.SLOTS):
 # stages use slots 0 .. MAX_STAGES − 1, then cost, service, failure and route draws.
 _SLOTS_PER_TOUCHPOINT = 16
+#: Seconds of wall time before a single run shows its progress bar.
+PROGRESS_AFTER_S = 3.0
 _COST_SLOT, _SERVICE_SLOT, _FAILURE_SLOT, _ROUTE_SLOT = 12, 13, 14, 15
 assert MAX_STAGES <= _COST_SLOT and MAX_TOUCHPOINTS * _SLOTS_PER_TOUCHPOINT <= SLOTS
 
@@ -245,7 +248,10 @@ class Model:
     ) -> None:
         self.scenario = scenario
         self.seed = seed
-        self.horizon = scenario.horizon if horizon is None else _horizon(horizon)
+        self.horizon = _horizon(scenario.horizon if horizon is None else horizon)
+        too_much = workload(scenario, self.horizon)
+        if too_much:
+            raise ScenarioError([too_much])
         self.env = simpy.Environment()
         self.streams = Streams(seed)
         self.plan = JourneyPlan(scenario)
@@ -317,12 +323,24 @@ class Model:
         return quoters
 
     # ------------------------------------------------------------------ running
-    def run(self) -> Result:
-        """Simulate up to the horizon and return the :class:`~sim.result.Result`."""
+    def run(self, progress: bool = True) -> Result:
+        """Simulate up to the horizon and return the :class:`~sim.result.Result`.
+
+        With ``progress``, a run still going after a few seconds shows a bar of simulated
+        days.
+        """
         started = time.perf_counter()
         self.env.process(self.paid_arrivals())
         self.env.process(self.daily_snapshots())
-        self.env.run(until=self.horizon)
+        with tqdm(
+            total=self.metrics.days,
+            desc=self.scenario.name,
+            unit="day",
+            delay=PROGRESS_AFTER_S,
+            disable=not progress,
+            leave=False,
+        ) as self.progress:
+            self.env.run(until=self.horizon)
         return self.metrics.result(self, wall_time=time.perf_counter() - started)
 
     def promises(self) -> list[float]:
@@ -352,6 +370,16 @@ class Model:
         if self._market_reachable(uniform(key, REFERRAL, 1)):
             self.prospect(key, "wom", valence, prior)
 
+    def _runaway(self) -> str:
+        """Why the run stopped at ``max_prospects``: a market that grows without bound."""
+        return (
+            f"max_prospects: {self.scenario.max_prospects:,} prospects by day "
+            f"{self.env.now / 24:,.0f} of {self.horizon / 24:,.0f} — the market keeps "
+            f"growing ({self.metrics.totals['prospects_wom']:,.0f} came by word of mouth). Set "
+            "market.population, lower wom.reach or market.prospects_per_day, shorten the "
+            "horizon, or raise max_prospects"
+        )
+
     def _market_reachable(self, u: float) -> bool:
         population = self.scenario.market.population
         return population == 0 or u < (population - self.prospects) / population
@@ -363,6 +391,8 @@ class Model:
         sets the prior: what the friend experienced.
         """
         self.prospects += 1
+        if self.prospects > self.scenario.max_prospects:
+            raise ScenarioError([self._runaway()])
         plan, market = self.plan, self.scenario.market
         # promised advantage over the rival, in weighted jnd (positive: our promise is better)
         advantage = sum(
@@ -845,14 +875,37 @@ class Model:
         while True:
             yield self.env.timeout(24.0)
             self.metrics.snapshot(day)
+            self.progress.update(1)
             day += 1
 
 
 def _horizon(horizon: float | str) -> float:
-    hours = parse_duration(horizon)
-    if not hours > 0:
-        raise ValueError(f"horizon: {horizon!r} — must be a positive duration like '180 d'")
-    return hours
+    try:
+        return horizon_hours(horizon)
+    except DurationError as error:
+        raise ScenarioError([f"horizon: {horizon!r} — {error.reason}"]) from None
+
+
+def workload(scenario: Scenario, hours: float) -> str:
+    """Why a run of ``hours`` would be refused before it starts ('' if it would not): more
+    paid prospects expected than the scenario's ``max_prospects``.
+
+    >>> from sim import examples
+    >>> workload(examples.load("pizza"), 180 * 24.0)
+    ''
+    """
+    market = scenario.market
+    expected = market.prospects_per_day * hours / 24.0
+    if market.population:
+        expected = min(expected, market.population)
+    if expected <= scenario.max_prospects:
+        return ""
+    return (
+        f"max_prospects: this run would meet about {expected:,.0f} paid prospects "
+        f"({market.prospects_per_day:,.1f} a day × {hours / 24:,.0f} days), "
+        f"more than the limit of {scenario.max_prospects:,}; lower market.prospects_per_day "
+        "or the horizon, set market.population, or raise max_prospects"
+    )
 
 
 def run(
@@ -860,11 +913,13 @@ def run(
     seed: int = 1,
     horizon: float | str | None = None,
     episodes: bool = False,
+    progress: bool = True,
 ) -> Result:
     """Simulate ``scenario`` once and return a :class:`~sim.result.Result`.
 
     ``seed`` (int) fixes every random number: same scenario + seed = identical numbers, in
     any process. ``horizon`` is hours or a string like ``"180 d"`` (default: the scenario's).
+    ``progress`` shows a bar of simulated days once a run takes more than a few seconds.
     ``episodes=True`` also keeps one row per purchase episode in ``Result.episodes`` (for
     validation and survey-style questions; memory then grows with purchases, not customers).
 
@@ -873,4 +928,4 @@ def run(
     >>> bool(r.kpis["prospects"] == r.kpis["acquired"] + r.kpis["lost"])
     True
     """
-    return Model(scenario, seed=seed, horizon=horizon, episodes=episodes).run()
+    return Model(scenario, seed=seed, horizon=horizon, episodes=episodes).run(progress)

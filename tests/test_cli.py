@@ -27,13 +27,15 @@ def test_out_writes_the_tables(tmp_path, capsys):
     assert daily["acquired"].sum() == kpis["acquired"]
 
 
-def test_scenario_file_path_and_bare_hours(tmp_path, capsys):
+def test_scenario_file_path_and_bare_horizon_in_the_files_unit(tmp_path, capsys):
     from sim import examples
 
     path = tmp_path / "mine.toml"
-    examples.load("pizza").replace({"market.prospects_per_day": 5}).save(path)
+    examples.load("car_service").replace({"market.prospects_per_day": 5}).save(path)
     assert main([str(path), "--horizon", "48"]) == 0
-    assert "horizon 2 d" in capsys.readouterr().out  # 48 bare hours
+    assert "horizon 2 d" in capsys.readouterr().out  # car_service counts in hours
+    assert main(["pizza", "--horizon", "2880"]) == 0
+    assert "horizon 2 d" in capsys.readouterr().out  # pizza counts in minutes
 
 
 def test_list_shows_shipped_scenarios(capsys):
@@ -168,4 +170,4 @@ def test_experiment_commands_report_bad_input_without_traceback(capsys):
         )
         == 2
     )
-    assert "unknown happiness" in capsys.readouterr().err
+    assert "--kpis: 'happiness' — not a KPI" in capsys.readouterr().err

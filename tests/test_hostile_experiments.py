@@ -151,7 +151,17 @@ def test_cli_exits_1_when_runs_failed(monkeypatch, capsys):
 
     monkeypatch.setattr(runner, "simulate", broken)
     code = main(
-        ["compare", "--policy", f"60:{PROMISE}=60", "--reps", "1", "--horizon", "2d", "--workers", "1"]
+        [
+            "compare",
+            "--policy",
+            f"60:{PROMISE}=60",
+            "--reps",
+            "1",
+            "--horizon",
+            "2d",
+            "--workers",
+            "1",
+        ]
     )
     err = capsys.readouterr().err
     assert code == 1
@@ -159,12 +169,12 @@ def test_cli_exits_1_when_runs_failed(monkeypatch, capsys):
 
 
 # --------------------------------------------------------------------------- scripts
-SCRIPT = """
+SCRIPT = f"""
 import sim
-table = sim.sweep(sim.examples.load("pizza"), {"%s": [30, 60]}, reps=1, horizon="2 d",
+table = sim.sweep(sim.examples.load("pizza"), {{"{PROMISE}": [30, 60]}}, reps=1, horizon="2 d",
                   progress=False, workers=2)
 print("errors", int(table["error"].notna().sum()), "profit", table["profit"].notna().all())
-""" % PROMISE
+"""
 
 
 def _python(*args, stdin=None, timeout=240):

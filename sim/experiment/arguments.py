@@ -22,10 +22,8 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sim.scenario import Scenario, ScenarioError
-from sim.scenario import _suggest as suggest  # TODO-now: public after the scenario edit
-from sim.units import DurationError, format_duration
-from sim.model import _horizon_hours as horizon_hours  # TODO-now
+from sim.scenario import Scenario, ScenarioError, suggest
+from sim.units import DurationError, format_duration, horizon_hours
 
 #: Columns every run table has besides its labels: a sweep parameter or a label with one of
 #: these names would overwrite it.

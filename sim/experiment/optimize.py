@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.experiment.arguments import Arguments
 from sim.experiment.stats import Interval, mean_ci
 from sim.experiment.sweep import sweep
 from sim.metrics import KPI_NAMES
@@ -118,9 +119,11 @@ def optimize(
     ranges = _bounds(levers, bounds)
     if not 1 <= len(levers) <= 2:
         raise ValueError(f"lever: {levers!r} — optimise one or two levers at a time")
-    if points < 2 or reps < 2:
-        raise ValueError("points and reps must both be at least 2 (a CI needs two replications)")
-    _check_objective(objective)  # before anything runs
+    arguments = Arguments()  # before anything runs; a CI needs two replications
+    points = arguments.whole(points, "points", minimum=2)
+    reps = arguments.whole(reps, "reps", minimum=2)
+    arguments.kpis([objective], KPI_NAMES, "objective")
+    arguments.done()
     common = dict(
         reps=reps,
         seed=seed,
@@ -185,11 +188,6 @@ def _axis(low, high, points, integer) -> list:
     if integer:
         return sorted({round(float(v)) for v in values})
     return [float(v) for v in values]
-
-
-def _check_objective(objective: str) -> None:
-    if objective not in KPI_NAMES:
-        raise ValueError(f"objective: {objective!r} — use one of {', '.join(KPI_NAMES)}")
 
 
 def _best_point(runs, levers, objective, maximize) -> dict[str, Any]:

@@ -22,18 +22,14 @@ from typing import Any
 
 import pandas as pd
 
+from sim.experiment.arguments import Arguments
 from sim.experiment.runner import Execution, RunSpec, execute
 from sim.experiment.stats import Interval, mean_ci, precise_enough
 from sim.metrics import KPI_NAMES
 from sim.scenario import Scenario
-from sim.units import parse_duration
 
 #: Replications added per round at most when a stopping rule is active.
 _MAX_BATCH = 50
-
-
-def _hours(scenario: Scenario, horizon) -> float:
-    return scenario.horizon if horizon is None else parse_duration(horizon)
 
 
 def _summary(frame: pd.DataFrame, kpis: list[str]) -> tuple[pd.DataFrame, dict[str, Interval]]:
@@ -68,16 +64,6 @@ def _next_batch(
         elif half > target:
             needed = max(needed, math.ceil(n * (half / target) ** 2))
     return max(1, min(needed - n, _MAX_BATCH, max_reps - n))
-
-
-def _check_targets(targets: Mapping[str, float] | None, kpis) -> dict[str, float]:
-    targets = dict(targets or {})
-    for kpi, target in targets.items():
-        if kpi not in kpis:
-            raise ValueError(f"precision: unknown KPI {kpi!r}; use one of {', '.join(kpis)}")
-        if not target > 0:
-            raise ValueError(f"precision[{kpi!r}]: {target!r} — must be a positive half-width")
-    return targets
 
 
 @dataclass
@@ -118,9 +104,13 @@ def replicate(
     keeps adding replications until each named KPI's CI half-width is at most its target
     (``reps`` is then the first batch, ``max_reps`` the ceiling).
     """
-    hours = _hours(scenario, horizon)
     kpis = list(KPI_NAMES)
-    targets = _check_targets(precision, kpis)  # before anything runs
+    arguments = Arguments()  # everything is checked before anything runs
+    arguments.scenario(scenario)
+    reps, max_reps, seed, hours, targets, workers = _common(
+        arguments, scenario, reps, max_reps, seed, horizon, precision, executor, workers
+    )
+    arguments.done()
 
     def specs(first: int, count: int) -> list[RunSpec]:
         return [RunSpec(scenario, seed, r, hours) for r in range(first, first + count)]
@@ -141,6 +131,18 @@ def replicate(
     runs = wide.melt(id_vars=["replication"], value_vars=kpis, var_name="kpi")
     manifest = _combined_manifest(executions, precision=dict(targets) or None)
     return Replications(runs=runs, summary=summary, manifest=manifest)
+
+
+def _common(arguments, scenario, reps, max_reps, seed, horizon, precision, executor, workers):
+    """The arguments :func:`replicate` and :func:`compare` share, checked."""
+    reps = arguments.whole(reps, "reps")
+    max_reps = arguments.whole(max_reps, "max_reps")
+    seed = arguments.seed(seed)
+    hours = arguments.horizon(scenario, horizon) if isinstance(scenario, Scenario) else None
+    targets = arguments.precision(precision, KPI_NAMES)
+    arguments.executor(executor)
+    workers = arguments.workers(workers)
+    return reps, max_reps, seed, hours, targets, workers
 
 
 def _run_until_precise(specs, widest, targets, reps, max_reps, description, options):
@@ -262,19 +264,27 @@ def compare(
     ``crn=False`` gives each policy its own random numbers (to see what CRN buys).
     ``precision`` targets CI half-widths of the *differences*.
     """
-    if not policies:
-        raise ValueError("policies: give at least one, e.g. {'promise 60': {...}}")
+    kpis = list(KPI_NAMES)
+    arguments = Arguments()  # everything is checked before anything runs
+    arguments.scenario(scenario)
+    reps, max_reps, seed, hours, targets, workers = _common(
+        arguments, scenario, reps, max_reps, seed, horizon, precision, executor, workers
+    )
+    if not isinstance(policies, Mapping) or not policies:
+        arguments.fail("policies", policies, "give {name: overrides}, e.g. {'promise 60': {...}}")
+        arguments.done()
+    names = list(policies)
+    arguments.labels(names, "policies")
+    if baseline is not None and baseline not in policies:
+        arguments.fail(
+            "baseline", baseline, f"not one of the policies: {', '.join(map(str, names))}"
+        )
+    arguments.done()
     variants = {
         name: value if isinstance(value, Scenario) else scenario.replace(value)
         for name, value in policies.items()
     }
-    names = list(variants)
     baseline = names[0] if baseline is None else baseline
-    if baseline not in variants:
-        raise ValueError(f"baseline {baseline!r} is not one of the policies: {', '.join(names)}")
-    hours = _hours(scenario, horizon)
-    kpis = list(KPI_NAMES)
-    targets = _check_targets(precision, kpis)  # before anything runs
 
     def specs(first: int, count: int) -> list[RunSpec]:
         return [

@@ -21,11 +21,14 @@ True
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import inspect
 import json
 import multiprocessing
 import os
 import sys
+import threading
 import time
 import warnings
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
@@ -39,6 +42,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from sim.experiment.arguments import Arguments
 from sim.experiment.store import RunStore
 from sim.metrics import KPI_NAMES
 from sim.model import run
@@ -121,11 +125,31 @@ def simulate(spec: RunSpec) -> tuple[dict[str, float], float]:
     top-level function so it pickles."""
     started = time.perf_counter()
     episodes = bool(getattr(spec.measure, "episodes", False))
-    result = run(spec.scenario, seed=spec.seed_sequence, horizon=spec.horizon, episodes=episodes)
+    result = run(
+        spec.scenario,
+        seed=spec.seed_sequence,
+        horizon=spec.horizon,
+        episodes=episodes,
+        progress=False,  # the experiment's own bar counts runs
+    )
     kpis = {name: float(value) for name, value in result.kpis.items()}
     if spec.measure is not None:
         kpis.update({name: float(value) for name, value in spec.measure(result).items()})
     return kpis, time.perf_counter() - started
+
+
+_WORKER_DIED = (
+    "BrokenProcessPool: a worker process died (killed, out of memory, or could not start)"
+)
+
+
+class RunsFailedError(RuntimeError):
+    """Every run of a call failed: there are no numbers to report. ``execution`` holds each
+    run's error (all of them are also in the store, so a re-run retries them)."""
+
+    def __init__(self, message: str, execution: Execution) -> None:
+        super().__init__(message)
+        self.execution = execution
 
 
 @dataclass
@@ -228,15 +252,28 @@ def local_executor(workers: int | None, runs: int) -> tuple[Executor | None, int
     """A process pool on ``workers`` cores (default: all), or None to run in-process.
 
     Uses the ``spawn`` start method: the work function is :func:`simulate`, importable by any
-    fresh interpreter, so nothing defined in a notebook has to pickle. Falls back to
-    sequential with a warning where processes cannot be started.
+    fresh interpreter, so nothing defined in a notebook has to pickle. Each worker exits when
+    this process dies (see :func:`_exit_with_parent`). Falls back to sequential with a
+    warning where processes cannot be started, including a script that would start an
+    experiment again in every worker (see :func:`unguarded_script`).
     """
     workers = min(workers or os.cpu_count() or 1, max(runs, 1))
     if workers <= 1:
         return None, 1
+    script = unguarded_script()
+    if script:
+        warnings.warn(
+            f"running sequentially: {script}. Put the experiment under "
+            "'if __name__ == \"__main__\":' to use every core",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        return None, 1
     try:
         pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_exit_with_parent,
         )
     except (OSError, NotImplementedError, ValueError) as error:
         warnings.warn(
@@ -264,6 +301,10 @@ def execute(
     raises is recorded with its error and the others go on. On Ctrl-C the pending runs are
     cancelled and everything finished stays stored; re-running the same call resumes.
     """
+    arguments = Arguments()
+    arguments.executor(executor)
+    workers = arguments.workers(workers)
+    arguments.done()
     started = time.perf_counter()
     stores, opened = _open_stores(store, cache)
     outcomes: dict[int, Outcome] = {}
@@ -318,12 +359,71 @@ def execute(
     execution = Execution(order, time.perf_counter() - started, n_workers or _workers_of(pool))
     if execution.failed:
         first = execution.failed[0]
+        if len(execution.failed) == len(specs):
+            raise RunsFailedError(f"all {len(specs)} runs failed; first: {first.error}", execution)
         warnings.warn(
             f"{len(execution.failed)} of {len(specs)} runs failed; first: {first.error}",
             RuntimeWarning,
             stacklevel=2,
         )
     return execution
+
+
+def unguarded_script() -> str:
+    """Why worker processes cannot start here, or '' if they can.
+
+    A ``spawn`` worker first re-runs the main script (as ``__mp_main__``). A script read from
+    standard input cannot be re-run, and one that starts an experiment at module level,
+    outside ``if __name__ == "__main__":``, would start it again in every worker, which
+    Python refuses, so the pool breaks. Notebooks and ``python -c`` have no script to re-run.
+
+    >>> unguarded_script()  # under pytest or a notebook there is no script to re-run
+    ''
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if path is None:
+        return ""
+    if not os.path.isfile(path):
+        return f"the main script ({path}) cannot be re-run by worker processes"
+    for frame_info in inspect.stack(context=0):
+        frame = frame_info.frame
+        at_top = frame.f_globals is main.__dict__ and frame.f_code.co_name == "<module>"
+        if at_top and not _inside_main_guard(path, frame.f_lineno):
+            return f"{os.path.basename(path)} starts it at module level (line {frame.f_lineno})"
+    return ""
+
+
+def _inside_main_guard(path: str, line: int) -> bool:
+    """Whether ``line`` of the script lies inside an ``if __name__ == "__main__":`` block."""
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return False
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.If)
+            and isinstance(node.test, ast.Compare)
+            and "__name__" in ast.unparse(node.test)
+            and "__main__" in ast.unparse(node.test)
+            and node.body[0].lineno <= line <= node.body[-1].end_lineno
+        ):
+            return True
+    return False
+
+
+def _exit_with_parent() -> None:
+    """Worker initializer: end this worker as soon as the process that started it dies
+    (``kill -9`` of a sweep must not leave workers simulating for nobody)."""
+    parent = multiprocessing.parent_process()
+    if parent is None:  # pragma: no cover - only ever called in a worker
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _run_here(spec: RunSpec):
@@ -357,7 +457,7 @@ def _run_on(pool: Executor, own_pool: bool, pending: list[int], specs, finish, w
                         if own_pool and attempts[index] <= 1:
                             queue.append(index)
                         else:
-                            finish(index, None, "BrokenProcessPool: a worker process died", 0.0)
+                            finish(index, None, _WORKER_DIED, 0.0)
                     except Exception as error:
                         finish(index, None, f"{type(error).__name__}: {error}", 0.0)
                     else:

@@ -60,6 +60,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.experiment.arguments import Arguments
 from sim.experiment.sweep import sweep
 from sim.metrics import KPI_NAMES
 from sim.scenario import Scenario
@@ -218,8 +219,10 @@ def sensitivity(
     unknown = [o for o in outputs if o not in KPI_NAMES]
     if unknown:  # before anything runs
         raise ValueError(f"outputs: {unknown!r} unknown — valid KPIs: {', '.join(KPI_NAMES)}")
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"n: {n!r} — must be a whole number ≥ 1")
+    arguments = Arguments()
+    n = arguments.whole(n, "n")
+    arguments.seed(seed)
+    arguments.done()
     paths = list(ranges)
     problem = {"num_vars": len(paths), "names": paths, "bounds": bounds}
     if method == "sobol":

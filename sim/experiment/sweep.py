@@ -21,6 +21,8 @@ result is one tidy DataFrame: parameter columns, replication, every KPI, error, 
 from __future__ import annotations
 
 import itertools
+import math
+import numbers
 import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
@@ -29,9 +31,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.experiment.arguments import RESERVED_COLUMNS, Arguments
 from sim.experiment.runner import RunSpec, execute
+from sim.metrics import KPI_NAMES
 from sim.scenario import Scenario
-from sim.units import parse_duration
 
 DESIGNS = ("grid", "lhs", "sobol")
 
@@ -46,22 +49,13 @@ def design_points(
     >>> len(design_points({"a": (0.0, 1.0), "b": (1, 5)}, design="lhs", n=4))
     4
     """
-    if design not in DESIGNS:
-        raise ValueError(f"design: {design!r} — use one of {', '.join(DESIGNS)}")
-    if not params:
-        raise ValueError("params: give at least one dotted path to vary")
-    paths = list(params)
+    arguments = Arguments()
+    paths = _check_design(arguments, params, design, n, seed)
+    arguments.done()
     if design == "grid":
-        values = []
-        for path in paths:
-            options = params[path]
-            if isinstance(options, str | bytes) or not isinstance(options, Sequence) or not options:
-                raise ValueError(f"params[{path!r}]: {options!r} — a grid needs a non-empty list")
-            values.append(list(options))
+        values = [list(params[path]) for path in paths]
         return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*values)]
-    if n is None or n < 1:
-        raise ValueError(f"n: {n!r} — a {design} design needs the number of points, n ≥ 1")
-    bounds = [_range(path, params[path]) for path in paths]
+    bounds = [_range(arguments, path, params[path]) for path in paths]
     if design == "lhs":
         from scipy.stats import qmc  # imported on use: worker processes never need it
 
@@ -88,15 +82,44 @@ def design_points(
     return points
 
 
-def _range(path: str, bounds) -> tuple[float, float, bool]:
+def _check_design(arguments: Arguments, params, design, n, seed) -> list[str]:
+    """Check a design's arguments; return the parameter paths."""
+    if design not in DESIGNS:
+        arguments.fail("design", design, f"use one of {', '.join(DESIGNS)}")
+    if not isinstance(params, Mapping) or not params:
+        arguments.fail("params", params, "give {dotted path: values}, at least one")
+        return []
+    paths = list(params)
+    arguments.labels(paths, "params", RESERVED_COLUMNS + KPI_NAMES)
+    arguments.seed(seed)
+    for path in paths:
+        if design == "grid":
+            options = params[path]
+            if isinstance(options, str | bytes) or not isinstance(options, Sequence) or not options:
+                arguments.fail(f"params[{path!r}]", options, "a grid needs a non-empty list")
+        elif design in DESIGNS:
+            _range(arguments, path, params[path])
+    if design in ("lhs", "sobol"):
+        arguments.whole(n, "n")
+    return paths
+
+
+def _range(arguments: Arguments, path: str, bounds) -> tuple[float, float, bool] | None:
+    """``(low, high, integer)`` of a sampled parameter, or None after failing."""
+    where = f"params[{path!r}]"
     if not isinstance(bounds, Sequence) or isinstance(bounds, str) or len(bounds) != 2:
-        raise ValueError(f"params[{path!r}]: {bounds!r} — a sampled design needs (low, high)")
+        arguments.fail(where, bounds, "a sampled design needs (low, high)")
+        return None
     low, high = bounds
-    integer = all(isinstance(b, int) and not isinstance(b, bool) for b in bounds)
-    if not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds):
-        raise ValueError(f"params[{path!r}]: {bounds!r} — bounds must be numbers")
+    if not all(
+        isinstance(b, numbers.Real) and not isinstance(b, bool) and math.isfinite(b) for b in bounds
+    ):
+        arguments.fail(where, bounds, "bounds must be finite numbers")
+        return None
     if not low < high:
-        raise ValueError(f"params[{path!r}]: {bounds!r} — low must be below high")
+        arguments.fail(where, bounds, "low must be below high")
+        return None
+    integer = all(isinstance(b, numbers.Integral) for b in bounds)
     return float(low), float(high), integer
 
 
@@ -124,16 +147,24 @@ def sweep(
     ``table.attrs["manifest"]["failed"]``. ``points`` may be given directly instead of a
     design.
     """
-    if reps < 1:
-        raise ValueError(f"reps: {reps!r} — must be at least 1")
+    arguments = Arguments()  # everything is checked before anything runs
+    arguments.scenario(scenario)
+    reps = arguments.whole(reps, "reps")
+    seed = arguments.seed(seed)
+    hours = arguments.horizon(scenario, horizon) if isinstance(scenario, Scenario) else None
+    arguments.executor(executor)
+    workers = arguments.workers(workers)
     if points is None:
-        points = design_points(params, design, n, seed)
-    elif not points:
-        raise ValueError("points: the list is empty — give at least one {path: value} point")
+        _check_design(arguments, params, design, n, seed)
+    elif not isinstance(points, Sequence) or not points:
+        arguments.fail("points", points, "give a non-empty list of {path: value} points")
     else:
         design = "points"
+        arguments.labels(list(points[0]), "points", RESERVED_COLUMNS + KPI_NAMES)
+    arguments.done()
+    if design != "points":
+        points = design_points(params, design, n, seed)
     variants = [scenario.replace(point) for point in points]
-    hours = scenario.horizon if horizon is None else parse_duration(horizon)
     specs = [
         RunSpec(variant, seed, r, hours, labels={"point": i, **point})
         for i, (variant, point) in enumerate(zip(variants, points, strict=True))
