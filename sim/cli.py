@@ -27,6 +27,7 @@ import numpy as np
 
 from sim import examples
 from sim.experiment import RunStore, StoreError, compare, sweep
+from sim.experiment.arguments import MAX_RUNS
 from sim.experiment.runner import RunsFailedError
 from sim.metrics import KPI_NAMES
 from sim.model import run
@@ -321,8 +322,10 @@ def _param(text: str, design: str, unit: str) -> tuple[str, object]:
         return path.strip(), tuple(_number(v, text, unit) for v in values)
     if len(parts) == 3:
         count = values[2]
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ScenarioError([f"--param {text!r} — N must be a whole number ≥ 1"])
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_RUNS:
+            raise ScenarioError(
+                [f"--param {text!r} — N must be a whole number from 1 to {MAX_RUNS:,}"]
+            )
         start, stop = (_number(v, text, unit) for v in values[:2])
         grid = np.linspace(start, stop, count)
         whole = all(isinstance(v, int) for v in (start, stop)) and np.allclose(grid, grid.round())

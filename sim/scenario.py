@@ -1278,6 +1278,13 @@ def _as_raw(path: str, value: Any) -> Any:
     """Policy objects become their scenario-file tables (``promise.time = QuantilePromise(.9)``)."""
     if not hasattr(value, "as_table"):
         return value
+    if isinstance(value, type):
+        raise ScenarioError(
+            [
+                f"{path}: {value.__name__} — a policy class, not a policy; create one, "
+                f"e.g. {value.__name__}(...) with its settings"
+            ]
+        )
     dimension = path.rsplit(".", 1)[-1]
     if dimension not in DIMENSIONS:
         raise ScenarioError(

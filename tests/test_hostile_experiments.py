@@ -88,6 +88,19 @@ def pizza():
         ),
         (lambda s: sim.sweep(s, {PROMISE: (30, 60)}, design="lhs", n=0, **FAST), ["n: 0"]),
         (lambda s: sim.sweep(s, {PROMISE: [30]}, design="random", **FAST), ["design: 'random'"]),
+        (
+            lambda s: sim.sweep(s, {PROMISE: list(range(1000)), "wom.reach": [1] * 200}, **FAST),
+            ["runs: '200,000 (200,000 points × 1 replications)'", "split"],
+        ),
+        (lambda s: sim.replicate(s, reps=10**9, **FAST), ["runs:", "more than the 100,000"]),
+        (
+            lambda s: sim.compare(s, {"a": {}, "b": {}}, reps=60_000, **FAST),
+            ["runs: '120,000 (2 × 60,000 replications)'"],
+        ),
+        (
+            lambda s: sim.sensitivity(s, {PROMISE: (30, 60)}, n=10**6, **FAST),
+            ["runs:", "3 points"],
+        ),
         (lambda s: sim.optimize(s, PROMISE, (30, 60), reps=1, **FAST), ["reps: 1", "≥ 2"]),
         (
             lambda s: sim.optimize(s, PROMISE, (30, 60), objective="profits", reps=2, **FAST),
@@ -108,6 +121,13 @@ def test_every_argument_problem_is_reported_at_once(pizza):
     with pytest.raises(ArgumentError) as caught:
         sim.replicate(pizza, reps=0, seed=-1, horizon="soon", workers=0, progress=False)
     assert len(caught.value.problems) == 4
+
+
+def test_a_policy_class_instead_of_a_policy_names_the_field(pizza):
+    from sim.policies import QuantilePromise
+
+    with pytest.raises(sim.ScenarioError, match="a policy class, not a policy"):
+        sim.compare(pizza, {"q": {PROMISE: QuantilePromise}}, **FAST)
 
 
 def test_numpy_integers_are_whole_numbers(pizza):
@@ -293,6 +313,7 @@ def _cli(capsys, *argv):
         ),
         (["compare", "--policy", f"a:{PROMISE}=60", "--precision", "nps"], ["--precision"]),
         (["sweep", "--param", f"{PROMISE}=30:60:true"], ["N must be a whole number"]),
+        (["sweep", "--param", f"{PROMISE}=1:2:100000000"], ["from 1 to 100,000"]),
         (["sweep", "--param", f"{PROMISE}=30:soon:3"], ["'soon' is not a number"]),
         (["sweep", "--param", f"{PROMISE}=30:60:2", "--kpis", "happiness"], ["--kpis"]),
         (["sweep", "--param", f"{PROMISE}=30:60:2", "--kpis", ","], ["--kpis"]),

@@ -40,6 +40,11 @@ RESERVED_COLUMNS = (
 )
 
 
+#: The most runs one call may make: a day of computing at a few seconds a run on a laptop.
+#: Split a bigger design into several calls sharing one store.
+MAX_RUNS = 100_000
+
+
 class ArgumentError(ScenarioError):
     """Arguments of a run or an experiment that cannot be used (one line per problem)."""
 
@@ -120,6 +125,16 @@ class Arguments:
                 value,
                 "not an executor; pass a concurrent.futures.Executor (or a dask "
                 "client.get_executor()), or leave it out to use all local cores",
+            )
+
+    def runs(self, count: float, how: str) -> None:
+        """Refuse a call that would make more than :data:`MAX_RUNS` runs."""
+        if count > MAX_RUNS:
+            self.fail(
+                "runs",
+                f"{count:,.0f} ({how})",
+                f"more than the {MAX_RUNS:,} one call may make; use fewer points or "
+                "replications, or split the design into calls sharing one store",
             )
 
     # ------------------------------------------------------------------ names

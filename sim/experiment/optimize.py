@@ -123,6 +123,8 @@ def optimize(
     points = arguments.whole(points, "points", minimum=2)
     reps = arguments.whole(reps, "reps", minimum=2)
     arguments.kpis([objective], KPI_NAMES, "objective")
+    grid = (points or 2) ** len(levers) * (2 if refine else 1)
+    arguments.runs(grid * (reps or 2), f"up to {grid:,} candidates × {reps} replications")
     arguments.done()
     common = dict(
         reps=reps,

@@ -133,8 +133,11 @@ def replicate(
     return Replications(runs=runs, summary=summary, manifest=manifest)
 
 
-def _common(arguments, scenario, reps, max_reps, seed, horizon, precision, executor, workers):
-    """The arguments :func:`replicate` and :func:`compare` share, checked."""
+def _common(
+    arguments, scenario, reps, max_reps, seed, horizon, precision, executor, workers, variants=1
+):
+    """The arguments :func:`replicate` and :func:`compare` share, checked (``variants``:
+    how many scenarios each replication runs)."""
     reps = arguments.whole(reps, "reps")
     max_reps = arguments.whole(max_reps, "max_reps")
     seed = arguments.seed(seed)
@@ -142,6 +145,8 @@ def _common(arguments, scenario, reps, max_reps, seed, horizon, precision, execu
     targets = arguments.precision(precision, KPI_NAMES)
     arguments.executor(executor)
     workers = arguments.workers(workers)
+    most = max(reps or 1, max_reps or 1) if targets else reps or 1
+    arguments.runs(most * variants, f"{variants} × {most:,} replications")
     return reps, max_reps, seed, hours, targets, workers
 
 
@@ -268,7 +273,16 @@ def compare(
     arguments = Arguments()  # everything is checked before anything runs
     arguments.scenario(scenario)
     reps, max_reps, seed, hours, targets, workers = _common(
-        arguments, scenario, reps, max_reps, seed, horizon, precision, executor, workers
+        arguments,
+        scenario,
+        reps,
+        max_reps,
+        seed,
+        horizon,
+        precision,
+        executor,
+        workers,
+        variants=len(policies) if isinstance(policies, Mapping) else 1,
     )
     if not isinstance(policies, Mapping) or not policies:
         arguments.fail("policies", policies, "give {name: overrides}, e.g. {'promise 60': {...}}")

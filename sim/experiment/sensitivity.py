@@ -222,6 +222,8 @@ def sensitivity(
     arguments = Arguments()
     n = arguments.whole(n, "n")
     arguments.seed(seed)
+    per_sample = len(ranges) + (2 if method == "sobol" else 1)
+    arguments.runs((n or 1) * per_sample * (reps or 1), f"{n} × {per_sample} points × {reps}")
     arguments.done()
     paths = list(ranges)
     problem = {"num_vars": len(paths), "names": paths, "bounds": bounds}

@@ -82,8 +82,8 @@ def design_points(
     return points
 
 
-def _check_design(arguments: Arguments, params, design, n, seed) -> list[str]:
-    """Check a design's arguments; return the parameter paths."""
+def _check_design(arguments: Arguments, params, design, n, seed, reps=1) -> list[str]:
+    """Check a design's arguments (and its number of runs); return the parameter paths."""
     if design not in DESIGNS:
         arguments.fail("design", design, f"use one of {', '.join(DESIGNS)}")
     if not isinstance(params, Mapping) or not params:
@@ -92,15 +92,19 @@ def _check_design(arguments: Arguments, params, design, n, seed) -> list[str]:
     paths = list(params)
     arguments.labels(paths, "params", RESERVED_COLUMNS + KPI_NAMES)
     arguments.seed(seed)
+    points = 1
     for path in paths:
         if design == "grid":
             options = params[path]
             if isinstance(options, str | bytes) or not isinstance(options, Sequence) or not options:
                 arguments.fail(f"params[{path!r}]", options, "a grid needs a non-empty list")
+            else:
+                points *= len(options)
         elif design in DESIGNS:
             _range(arguments, path, params[path])
     if design in ("lhs", "sobol"):
-        arguments.whole(n, "n")
+        points = arguments.whole(n, "n") or 1
+    arguments.runs(points * (reps or 1), f"{points:,} points × {reps or 1} replications")
     return paths
 
 
@@ -155,12 +159,13 @@ def sweep(
     arguments.executor(executor)
     workers = arguments.workers(workers)
     if points is None:
-        _check_design(arguments, params, design, n, seed)
+        _check_design(arguments, params, design, n, seed, reps)
     elif not isinstance(points, Sequence) or not points:
         arguments.fail("points", points, "give a non-empty list of {path: value} points")
     else:
         design = "points"
         arguments.labels(list(points[0]), "points", RESERVED_COLUMNS + KPI_NAMES)
+        arguments.runs(len(points) * (reps or 1), f"{len(points):,} points × {reps} replications")
     arguments.done()
     if design != "points":
         points = design_points(params, design, n, seed)
