@@ -94,3 +94,23 @@ def test_readme_promise_60_paragraph_matches_the_run():
     )
     for claim in claims:
         assert claim in text, f"README.md should say: {claim!r}"
+
+
+def test_readme_error_example_is_what_the_cli_prints(tmp_path, capsys, monkeypatch):
+    from sim import examples
+    from sim.cli import main
+
+    text = examples.path_of("pizza").read_text(encoding="utf-8")
+    text = text.replace('name = "driver"\ncapacity = ', 'name = "driver"\ncapacity = -1 #', 1)
+    text = text.replace('resource = "driver"', 'resource = "drivr"', 1)
+    text = text.replace("prospects_per_day", "prospects_per_dy", 1)
+    (tmp_path / "my_shop.toml").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["my_shop.toml"]) == 2
+    printed = capsys.readouterr().err.splitlines()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("Mistakes are reported all at once")[1].split("```text\n")[1]
+    shown = block.split("```")[0].splitlines()
+    assert len(printed) == len(shown) == 3
+    for line, promised in zip(printed, shown, strict=True):
+        assert line.startswith(promised.removesuffix("(allowed: ...)"))
