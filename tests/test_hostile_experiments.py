@@ -365,3 +365,37 @@ def test_bare_horizon_is_in_the_scenarios_unit_and_short_ones_warn(capsys):
     assert code == 0
     assert "horizon 2 h" in out
     assert "shorter than one day" in err and "120d" in err
+
+
+# --------------------------------------------------------------------------- runaway work
+def test_a_market_too_big_for_one_run_is_refused_before_it_starts(pizza, capsys):
+    huge = pizza.replace({"market.population": 0, "market.prospects_per_day": 1e7})
+    started = time.perf_counter()
+    with pytest.raises(sim.ScenarioError, match="max_prospects: this run would meet about"):
+        sim.run(huge, seed=1)
+    assert time.perf_counter() - started < 5  # refused, not simulated
+    with pytest.raises(ArgumentError, match="max_prospects"):
+        sim.replicate(huge, reps=2, progress=False, workers=1)
+    code, _, err = _cli(
+        capsys, "--set", "market.population=0", "--set", "market.prospects_per_day=1e7"
+    )
+    assert code == 2 and "raise max_prospects" in err
+
+
+def test_word_of_mouth_that_grows_without_bound_stops_with_the_reason(pizza):
+    exploding = pizza.replace({"market.population": 0, "wom.reach": 60, "max_prospects": 3000})
+    with pytest.raises(sim.ScenarioError) as caught:
+        sim.run(exploding, seed=1, horizon="60 d", progress=False)
+    [problem] = caught.value.problems
+    assert "max_prospects: 3,000 prospects by day" in problem
+    assert "came by word of mouth" in problem and "market.population" in problem
+
+
+def test_a_long_single_run_shows_its_progress(pizza, monkeypatch, capsys):
+    import sim.model
+
+    monkeypatch.setattr(sim.model, "PROGRESS_AFTER_S", 0.0)
+    sim.run(pizza, seed=1, horizon="5 d")
+    assert "pizza:" in capsys.readouterr().err  # the bar of simulated days
+    sim.run(pizza, seed=1, horizon="5 d", progress=False)
+    assert capsys.readouterr().err == ""

@@ -22,6 +22,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from sim.model import workload
 from sim.scenario import Scenario, ScenarioError, suggest
 from sim.units import DurationError, format_duration, horizon_hours
 
@@ -94,14 +95,15 @@ class Arguments:
 
     def horizon(self, scenario: Scenario, value: Any) -> float | None:
         """Run length in hours: the scenario's when None; a number means hours here."""
-        if value is None:
-            return scenario.horizon
         try:
-            hours = horizon_hours(value)
+            hours = horizon_hours(scenario.horizon if value is None else value)
         except DurationError as error:
             self.fail("horizon", value, error.reason)
             return None
-        if hours < 24:
+        too_much = workload(scenario, hours)
+        if too_much:
+            self.problems.append(too_much)
+        if hours < 24 and value is not None:  # a scenario's own horizon warned when loaded
             hint = f" (write '{value} d' if you meant days)" if not isinstance(value, str) else ""
             warnings.warn(
                 f"horizon {value!r} is {format_duration(hours)}, shorter than one day: few "
