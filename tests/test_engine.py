@@ -13,11 +13,6 @@ SHORT = "60 d"
 
 
 @pytest.fixture(scope="module")
-def pizza():
-    return examples.load("pizza")
-
-
-@pytest.fixture(scope="module")
 def pizza_run(pizza):
     return sim.run(pizza, seed=11, horizon=SHORT)
 

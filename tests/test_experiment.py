@@ -28,7 +28,6 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import sim
-from sim import examples
 from sim.experiment import runner
 from sim.experiment.runner import MODEL_VERSION, RunSpec, execute
 from sim.experiment.store import SCHEMA_VERSION, RunStore, StoreError
@@ -70,11 +69,6 @@ def assert_same_kpis(table: pd.DataFrame, reference: pd.DataFrame) -> None:
 
 
 # --------------------------------------------------------------------------- fixtures
-@pytest.fixture(scope="module")
-def pizza():
-    return examples.load("pizza")
-
-
 @pytest.fixture(scope="module")
 def reference(pizza):
     """The tiny sweep, in-process: what every other executor must reproduce bit for bit."""

@@ -67,9 +67,7 @@ def test_the_golden_file_says_why_it_was_last_regenerated():
 
 
 def regenerate(why: str) -> None:
-    runs = {
-        f"{name}/{seed}": results(name, seed) for name in examples.names() for seed in SEEDS
-    }
+    runs = {f"{name}/{seed}": results(name, seed) for name in examples.names() for seed in SEEDS}
     GOLDEN.parent.mkdir(exist_ok=True)
     GOLDEN.write_text(json.dumps({"why": why, "runs": runs}, indent=1, sort_keys=True) + "\n")
     print(f"wrote {GOLDEN} ({len(runs)} runs)")

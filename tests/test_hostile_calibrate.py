@@ -21,11 +21,6 @@ SHOCK = {"retention.bad_episode_shock": (0.0, 6.0)}
 QUICK = dict(reps=2, horizon=240, workers=1, progress=False)
 
 
-@pytest.fixture(scope="module")
-def pizza():
-    return sim.examples.load("pizza")
-
-
 @pytest.fixture
 def nothing_runs(monkeypatch):
     """Fail the test if calibrate starts a single run."""

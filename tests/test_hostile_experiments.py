@@ -20,7 +20,6 @@ import numpy as np
 import pytest
 
 import sim
-from sim import examples
 from sim.cli import main
 from sim.experiment import RunStore
 from sim.experiment.arguments import ArgumentError
@@ -28,11 +27,6 @@ from sim.experiment.runner import RunsFailedError, unguarded_script
 
 PROMISE = "touchpoints.delivery.promise.time"
 FAST = dict(horizon="2 d", progress=False, workers=1)
-
-
-@pytest.fixture(scope="module")
-def pizza():
-    return examples.load("pizza")
 
 
 # --------------------------------------------------------------------------- API arguments

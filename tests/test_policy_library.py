@@ -15,11 +15,6 @@ from sim.validation.stations import single_station
 PROMISE = "touchpoints.delivery.promise.time"
 
 
-@pytest.fixture(scope="module")
-def pizza():
-    return sim.examples.load("pizza")
-
-
 def kept(result, touchpoint="service", dimension="time"):
     table = result.touchpoints.set_index(["touchpoint", "dimension"])
     return table.loc[(touchpoint, dimension), "kept_rate"]

@@ -39,11 +39,6 @@ promise = { time = 3 }
 """
 
 
-@pytest.fixture(scope="module")
-def pizza() -> Scenario:
-    return examples.load("pizza")
-
-
 def write(tmp_path, text: str, name: str = "scenario.toml"):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
