@@ -27,6 +27,15 @@ class Interval:
     n: int
     half_width: float
 
+    def __iter__(self):
+        """Unpacks as ``mean, half_width``.
+
+        >>> mean, half = mean_ci([1.0, 2.0, 3.0])
+        >>> round(half, 3)
+        2.484
+        """
+        return iter((self.mean, self.half_width))
+
     @property
     def low(self) -> float:
         return self.mean - self.half_width

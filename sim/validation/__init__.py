@@ -19,7 +19,8 @@ import importlib
 import time
 from collections.abc import Iterable
 
-from sim.validation.checks import Check, mean_ci, verdict
+from sim.experiment.stats import mean_ci
+from sim.validation.checks import Check, verdict
 
 # Order of the sections in docs/validation.md.
 AREAS = (

@@ -15,9 +15,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-import numpy as np
-from scipy import stats
-
 #: The three kinds of check, in the order docs/validation.md lists them.
 KINDS = ("predicted", "calibrated", "sanity")
 
@@ -194,21 +191,6 @@ def verdict(checks: list[Check]) -> list[str]:
                 f"{c.name}: marked as a known deviation but now passes — remove the mark"
             )
     return problems
-
-
-def mean_ci(samples, confidence: float = 0.95) -> tuple[float, float]:
-    """Mean and Student-t half-width of its ``confidence`` interval (replications as samples).
-
-    >>> mean, half = mean_ci([1.0, 2.0, 3.0])
-    >>> round(mean, 3), round(half, 3)
-    (2.0, 2.484)
-    """
-    values = np.asarray(samples, dtype=float)
-    mean = float(values.mean())
-    if values.size < 2:
-        return mean, math.nan
-    sem = float(values.std(ddof=1)) / math.sqrt(values.size)
-    return mean, float(stats.t.ppf(0.5 + confidence / 2.0, values.size - 1)) * sem
 
 
 def _fmt(value: float, digits: int, unit: str = "", half_width: float | None = None) -> str:

@@ -15,7 +15,8 @@ import numpy as np
 
 import sim
 from sim.experiment.runner import local_executor
-from sim.validation.checks import Check, mean_ci
+from sim.experiment.stats import mean_ci
+from sim.validation.checks import Check
 
 AREA = "diffusion"
 TITLE = "Diffusion: Bass adoption from ads and word of mouth"

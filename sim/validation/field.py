@@ -23,8 +23,9 @@ from scipy import optimize, stats
 import sim
 from sim import behaviour
 from sim.experiment.runner import local_executor
+from sim.experiment.stats import mean_ci
 from sim.units import parse_duration
-from sim.validation.checks import Check, mean_ci
+from sim.validation.checks import Check
 from sim.validation.stations import single_station
 
 AREA = "field"

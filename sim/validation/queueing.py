@@ -17,6 +17,7 @@ import numpy as np
 
 import sim
 from sim.experiment.runner import local_executor
+from sim.experiment.stats import mean_ci
 from sim.policies import QUANTILE_GAIN, QuantilePromise
 from sim.queueing import (
     erlang_c,
@@ -27,7 +28,7 @@ from sim.queueing import (
     mmc_wait_quantile,
     mmc_wait_survival,
 )
-from sim.validation.checks import Check, mean_ci
+from sim.validation.checks import Check
 from sim.validation.stations import single_station
 
 AREA = "queueing"

@@ -25,8 +25,9 @@ import sim
 from sim import behaviour
 from sim.distributions import LogNormal
 from sim.experiment.runner import local_executor
+from sim.experiment.stats import mean_ci
 from sim.scenario import Recovery
-from sim.validation.checks import Check, mean_ci
+from sim.validation.checks import Check
 
 AREA = "response"
 SEED = 4  # issue 7, part 4; replication r draws from SeedSequence(SEED, spawn_key=(r,))

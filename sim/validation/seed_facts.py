@@ -23,10 +23,11 @@ import pandas as pd
 import sim
 from sim.calibrate import Statistics
 from sim.experiment.runner import RunSpec, execute
+from sim.experiment.stats import mean_ci
 from sim.metrics import KPI_NAMES
 from sim.result import Result
 from sim.units import parse_duration
-from sim.validation.checks import Check, mean_ci
+from sim.validation.checks import Check
 
 AREA = "seed_facts"
 TITLE = "Survey facts: a survey of simulated customers"
