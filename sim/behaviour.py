@@ -62,6 +62,11 @@ def _tanh(x):
     return math.tanh(x) if type(x) is float else np.tanh(x)
 
 
+def _finite(x) -> bool:
+    """Whether every element is finite (cheap for a float)."""
+    return math.isfinite(x) if type(x) is float else bool(np.all(np.isfinite(x)))
+
+
 def _clip(x, low: float, high: float):
     if type(x) is float:
         return min(max(x, low), high)
@@ -300,17 +305,24 @@ def episode_utility(utilities: ArrayLike, importance: ArrayLike, mode: str = "me
 
     ``mode="mean"``: importance-weighted mean. ``mode="peak_end"``: the mean of the most
     extreme touchpoint and the last one (Kahneman's peak-end rule; Redelmeier & Kahneman
-    1996).
+    1996). Importances are relative: where every touchpoint has importance 0 they count
+    equally, the limit of equal importances shrinking to 0 (no jump, no 0/0).
 
     >>> float(episode_utility([-6.0, 0.0], [1.0, 1.0]))
     -3.0
     >>> float(episode_utility([-6.0, 1.0, 2.0], [1.0, 1.0, 1.0], mode="peak_end"))
     -2.0
+    >>> float(episode_utility([-6.0, 0.0], [0.0, 0.0]))
+    -3.0
     """
     utilities = np.asarray(utilities, dtype=float)
     if mode == "mean":
         importance = np.asarray(importance, dtype=float)
-        return np.sum(importance * utilities, axis=-1) / np.sum(importance, axis=-1)
+        total = np.sum(importance, axis=-1)
+        if np.any(total == 0.0):  # nothing visited matters more than anything else
+            importance = np.where(np.expand_dims(total == 0.0, -1), 1.0, importance)
+            total = np.sum(importance, axis=-1)
+        return np.sum(importance * utilities, axis=-1) / total
     if mode == "peak_end":
         peak_index = np.argmax(np.abs(utilities), axis=-1)
         peak = np.take_along_axis(utilities, np.expand_dims(peak_index, -1), axis=-1)[..., 0]
@@ -389,7 +401,12 @@ def trust(kept: ArrayLike, broken: ArrayLike) -> np.ndarray:
     0.75
     """
     kept = np.asarray(kept, dtype=float)
-    return kept / (kept + broken)
+    with np.errstate(over="ignore"):
+        total = kept + broken
+    if np.any(np.isinf(total)):  # the sum overflowed; the ratio does not
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return np.where(np.isinf(total), 1.0 / (1.0 + broken / kept), kept / total)
+    return kept / total
 
 
 def update_trust(
@@ -405,13 +422,27 @@ def update_trust(
     A broken promise weighs more than a kept one by default (trust is "hard to earn, easy to
     lose", Slovic 1993; earned by delivery, and broken after the sale: docs/sources.md §15).
 
+    Only the ratio a : b is trust. Where a + b would pass the largest double (weights near
+    1e308), both are divided by 2¹⁶ before the update — the ratio, and so trust, stays
+    exact, and nothing reads inf/inf = NaN; the evidence so far then weighs a little less
+    against what comes next (as with a pseudo-count prior that was 2¹⁶ times smaller).
+
     >>> a, b = update_trust(3.0, 1.0, 0, 1)
     >>> float(trust(a, b))
     0.5
+    >>> a, b = update_trust(1e308, 1.0, 1, 0, kept_weight=1e308)
+    >>> float(trust(a, b)) == 1.0 and a < float("inf")
+    True
     """
+    a = _number(kept) + kept_weight * _number(n_kept)
+    b = _number(broken) + broken_weight * _number(n_broken)
+    total = a + b
+    if total < math.inf if type(total) is float else np.all(total < math.inf):
+        return a, b
+    shrink = 2.0**-16
     return (
-        _number(kept) + kept_weight * _number(n_kept),
-        _number(broken) + broken_weight * _number(n_broken),
+        _number(kept) * shrink + kept_weight * shrink * _number(n_kept),
+        _number(broken) * shrink + broken_weight * shrink * _number(n_broken),
     )
 
 
@@ -489,8 +520,17 @@ def choice_probability(utility_advantage: ArrayLike) -> np.ndarray:
 
     >>> float(choice_probability(0.0))
     0.5
+    >>> choice_probability(-1000.0)   # e^1000 overflows; the probability is e^-1000 = 0
+    0.0
     """
-    return 1.0 / (1.0 + _exp(-_number(utility_advantage)))
+    x = _number(utility_advantage)
+    if type(x) is float:
+        try:
+            return 1.0 / (1.0 + math.exp(-x))
+        except OverflowError:  # x < −709: 1/(1 + e^−x) = e^x/(1 + e^x) = e^x in doubles
+            return math.exp(x)
+    with np.errstate(over="ignore"):  # e^−x = inf gives exactly 1/(1 + inf) = 0
+        return 1.0 / (1.0 + np.exp(-x))
 
 
 # --------------------------------------------------------------------------- complaints
@@ -538,14 +578,26 @@ def recovery_share(
     1.0
     """
     compensation = _number(compensation)
-    share = (
-        apology
-        + compensation_weight * compensation / (compensation + compensation_half)
-        + speed_weight * _exp(-_number(resolution_time) / speed_scale)
-    )
+    paid = compensation_weight * compensation / (compensation + compensation_half)
+    if not _finite(paid):
+        # c + c½ or w·c overflowed (c near the largest double): w·c/(c + c½) = w/(1 + c½/c)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            fraction = 1.0 / (1.0 + compensation_half / compensation)
+            paid = np.where(np.isfinite(paid), paid, compensation_weight * fraction)
+    share = apology + paid + speed_weight * _exp(-_number(resolution_time) / speed_scale)
     mild_first = (_number(first_failure) != 0) & (_number(loss) <= mild_loss)
     cap = 1.0 + (paradox_cap - 1.0) * mild_first
+    if not (share < _HUGE_SHARE if type(share) is float else np.all(share < _HUGE_SHARE)):
+        # Weights summing to a huge share (or past the largest double): min(share, cap) by
+        # subtraction would round to nothing (1e17 − (1e17 − 1.2) = 0); the share is capped.
+        with np.errstate(invalid="ignore"):
+            capped = np.where(share < _HUGE_SHARE, share - _positive_part(share - cap), cap)
+        return float(capped) if np.ndim(capped) == 0 else capped
     return share - _positive_part(share - cap)  # min(share, cap)
+
+
+#: Shares from here on are capped directly: above 2⁵² a double cannot hold share − cap.
+_HUGE_SHARE = 2.0**52
 
 
 # --------------------------------------------------------------------------- churn, repurchase
@@ -616,11 +668,35 @@ def churn_probability(
     ...      > churn_probability(0.05, 0.4, -0.8, sensitivity=0.5))
     True
     """
-    hazard = _number(baseline) * _exp(
-        -satisfaction_effect * _number(cumulative)
-        + bad_episode_shock * _number(sensitivity) * _positive_part(-_number(satisfaction))
-    )
-    return _clip(hazard, 0.0, 1.0)
+    exponent = -satisfaction_effect * _number(cumulative) + bad_episode_shock * _number(
+        sensitivity
+    ) * _positive_part(-_number(satisfaction))
+    baseline = _number(baseline)
+    if type(exponent) is float:
+        if exponent == exponent:
+            try:
+                hazard = baseline * math.exp(exponent)
+            except OverflowError:  # e^x beyond the largest double
+                pass
+            else:
+                if hazard == hazard:  # not 0·inf
+                    return _clip(hazard, 0.0, 1.0)
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            hazard = baseline * np.exp(exponent)
+        if np.all(np.isfinite(hazard)):
+            return _clip(hazard, 0.0, 1.0)
+    # Where e^x overflows (a large β or shock): h₀·e^x in logs, so h₀ = 0 stays 0 (nothing
+    # drives away a customer who never leaves) instead of 0·inf; where an infinite shock
+    # meets a good episode (inf·0), there was no bad episode: no shock.
+    calm = -satisfaction_effect * _number(cumulative)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        exponent = np.where(np.isnan(exponent), calm, exponent)
+        safe = np.where(baseline > 0.0, np.exp(np.minimum(np.log(baseline) + exponent, 0.0)), 0.0)
+        if np.ndim(exponent) == 0 and np.ndim(baseline) == 0:
+            return float(np.clip(safe, 0.0, 1.0))
+        hazard = baseline * np.exp(exponent)
+        return _clip(np.where(np.isfinite(hazard), hazard, safe), 0.0, 1.0)
 
 
 def purchase_interval(
@@ -635,7 +711,14 @@ def purchase_interval(
     >>> round(float(purchase_interval(240.0, 0.5, 0.5)), 2)
     186.91
     """
-    return mean_interval * _exp(-attitude_effect * _number(attitude))
+    x = -attitude_effect * _number(attitude)
+    if type(x) is float:
+        try:
+            return mean_interval * math.exp(x)
+        except OverflowError:  # longer than the largest double: never, in any horizon
+            return math.inf
+    with np.errstate(over="ignore"):
+        return mean_interval * np.exp(x)
 
 
 def basket_size(attitude: ArrayLike, basket_effect: float = 0.3) -> np.ndarray:

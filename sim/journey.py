@@ -51,7 +51,9 @@ class JourneyPlan:
         self.norm = np.array(norm, dtype=float)
         self.weight = np.array(weight, dtype=float)
         self.competitor = np.array(competitor, dtype=float)
-        self.importance = np.array([tp.importance for tp in scenario.touchpoints], dtype=float)
+        self.importance = _relative(
+            np.array([tp.importance for tp in scenario.touchpoints], dtype=float)
+        )
         self.routes = [self._routes(k, tp) for k, tp in enumerate(scenario.touchpoints)]
         # plain-float copies for the per-episode path (indexing numpy arrays costs ~100 ns)
         self.perception = scenario.perception
@@ -85,6 +87,16 @@ class JourneyPlan:
             if u < cumulative:
                 return target
         return self.routes[k][-1][1]
+
+
+def _relative(importance: np.ndarray) -> np.ndarray:
+    """Importances as used: they only weigh touchpoints against each other, so huge ones
+    (beyond 2¹⁰⁰) are divided by a power of two — exactly, ratios unchanged — to keep their
+    weighted sums of utilities inside the range of doubles."""
+    largest = float(importance.max(initial=0.0))
+    if largest <= 2.0**100:
+        return importance
+    return importance / math.ldexp(1.0, math.frexp(largest)[1] - 1)
 
 
 def mean_delivered(tp: Touchpoint, dim: str) -> float:
@@ -164,6 +176,7 @@ def score_episode(
     promised, kept_at = [False] * n, [1.0] * n
     expected, gap, kept_list, on_time_list, has_list = [], [], [], [], []
     worst_cell, worst_hurt = -1, 0.0
+    plain_cell, plain_hurt = -1, 0.0  # the same, ignoring importance (used if all are 0)
     constants = plan.cell_constants
     for i, cell in enumerate(cells):
         direction, jnd, norm, weight, importance = constants[cell]
@@ -198,9 +211,12 @@ def score_episode(
         else:
             degree, on_time = 1.0, True
         if felt_value < 0.0 or degree < 1.0:  # what this cell cost the episode
-            hurt = importance * (weight * min(felt_value, 0.0) - kappa * (1.0 - degree))
+            cost = weight * min(felt_value, 0.0) - kappa * (1.0 - degree)
+            hurt = importance * cost
             if hurt < worst_hurt:
                 worst_cell, worst_hurt = cell, hurt
+            if cost < plain_hurt:
+                plain_cell, plain_hurt = cell, cost
         expected.append(e)
         gap.append(direction * (level - e))
         kept_list.append(degree)
@@ -216,6 +232,17 @@ def score_episode(
         total_importance += weight
         felt_loss += weight * felt_lost[k]
         loss += weight * (lost[k] + kappa * (1.0 - kept_at[k]) if promised[k] else lost[k])
+    if total_importance == 0.0:
+        # Every touchpoint visited has importance 0. Importances only weigh touchpoints
+        # against each other, so they count equally: the limit of equal importances
+        # shrinking to 0, where the weighted means below would be 0/0.
+        importance = [1.0] * len(importance)
+        total_importance = float(n)
+        loss = felt_loss = 0.0
+        for k in range(n):
+            felt_loss += felt_lost[k]
+            loss += lost[k] + kappa * (1.0 - kept_at[k]) if promised[k] else lost[k]
+        worst_cell = plain_cell
     if p.episode == "mean":
         utility = surprise = 0.0
         for k in range(n):

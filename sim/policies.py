@@ -89,6 +89,29 @@ class FixedPromise:
         return {"policy": "fixed", "value": _level(self.value, dimension)}
 
 
+#: Levels in this range need no rescaling: their squares stay far inside the doubles.
+_PLAIN_LEVELS = (2.0**-256, 2.0**256)
+
+
+def _power_of_two_unit(level: float) -> float:
+    """1 for ordinary levels (and 0, inf, NaN); for huge or tiny ones a power of two near
+    ``level``, so that levels measured in it are of order 1 and their squares neither
+    overflow nor underflow."""
+    low, high = _PLAIN_LEVELS
+    if low <= level <= high or not 0.0 < level < math.inf:
+        return 1.0
+    return math.ldexp(1.0, math.frexp(level)[1] - 1)
+
+
+def _combined_spread(parts: list[Distribution]) -> float:
+    """sqrt(Σ variances) from the parts' standard deviations, also where a variance (the
+    square of a representable spread) is beyond the largest double."""
+    spreads = [p.std for p in parts]
+    if not all(math.isfinite(s) for s in spreads):
+        return math.inf
+    return math.hypot(*spreads)
+
+
 class QuantileTracker(Quoter):
     """A quote kept a share ``q`` of the time, learnt from every delivery by stochastic
     approximation (Robbins & Monro 1951).
@@ -130,6 +153,7 @@ class QuantileTracker(Quoter):
         "_miss",
         "_position",
         "_sign",
+        "_unit",
         "_variance",
         "broken",
         "observed",
@@ -144,6 +168,8 @@ class QuantileTracker(Quoter):
         lower_is_better: bool = True,
         gain: float | None = None,
         memory: int | None = None,
+        *,
+        spread: float | None = None,
     ) -> None:
         super().__init__(first)
         if not 0.0 < q < 1.0:
@@ -152,9 +178,23 @@ class QuantileTracker(Quoter):
         self._sign = 1.0 if lower_is_better else -1.0
         self._gain = QUANTILE_GAIN if gain is None else gain
         self._memory = QUANTILE_MEMORY if memory is None else memory
-        self._mean = mean
-        self._variance = variance if math.isfinite(variance) and variance > 0.0 else 0.0
-        spread = math.sqrt(self._variance)
+        if spread is None or not math.isfinite(spread):
+            spread = math.sqrt(variance) if math.isfinite(variance) and variance > 0.0 else 0.0
+        # Mean and variance are kept in units of ``_unit``, a power of two (so scaling is
+        # exact): 1 for every ordinary level; for levels beyond ~1e77 (or below ~1e-77) a
+        # unit that keeps squares of deliveries (the running variance) inside the doubles.
+        self._unit = _power_of_two_unit(max(abs(first), abs(mean), spread))
+        unit = self._unit
+        if unit == 1.0:
+            self._mean = mean
+            self._variance = variance if math.isfinite(variance) and variance > 0.0 else 0.0
+            spread = math.sqrt(self._variance)
+        else:
+            self._mean = mean / unit
+            spread /= unit
+            self._variance = spread * spread
+            first /= unit
+            mean /= unit
         self._position = self._sign * (first - mean) / spread if spread > 0.0 else 0.0
         #: deliveries seen, and how many broke the promise they were judged against
         self.observed = 0
@@ -168,6 +208,9 @@ class QuantileTracker(Quoter):
         self.observed += 1
         self.broken += broken
         weight = 1.0 / min(self.observed + 1, self._memory)  # the first quote counts once
+        unit = self._unit
+        if unit != 1.0:
+            delivered /= unit
         deviation = delivered - self._mean
         self._mean += weight * deviation
         self._variance += weight * (deviation * (delivered - self._mean) - self._variance)
@@ -175,6 +218,8 @@ class QuantileTracker(Quoter):
         if spread > 0.0:  # with no spread there is no shape to learn: the quote is the mean
             self._position += self._gain * (broken - self._miss)
         self.value = self._mean + sign * spread * self._position
+        if unit != 1.0:
+            self.value *= unit
 
     @property
     def position(self) -> float:
@@ -218,12 +263,14 @@ class QuantilePromise:
 
     def quoter(self, parts: list[Distribution], lower_is_better: bool, context=None) -> Quoter:
         level = self.q if lower_is_better else 1.0 - self.q
+        variance = sum(p.variance for p in parts)
         return QuantileTracker(
             sum_quantile(parts, level),
             sum(p.mean for p in parts),
-            sum(p.variance for p in parts),
+            variance,
             self.q,
             lower_is_better,
+            spread=None if math.isfinite(variance) else _combined_spread(parts),
         )
 
     def as_table(self, dimension: str) -> dict:
@@ -245,7 +292,10 @@ class BufferPromise:
         sign = 1.0 if lower_is_better else -1.0
 
         def rule(history: np.ndarray) -> float:
-            typical = float(history.mean())
+            with np.errstate(over="ignore"):
+                typical = float(history.mean())
+            if math.isinf(typical) and np.isfinite(history).all():  # the sum overflowed
+                typical = math.ldexp(float(np.ldexp(history, -64).mean()), 64)
             return typical + sign * (self.add + self.percent * typical)
 
         return _LearningQuoter(rule(np.array([sum(p.mean for p in parts)])), rule)
@@ -278,11 +328,14 @@ class _DynamicQuoter(Quoter):
     with the summed mean and variance, and its q-quantile is quoted.
     """
 
-    __slots__ = ("_level", "_stages")
+    __slots__ = ("_level", "_spread", "_spreads", "_stages")
 
-    def __init__(self, stages, level: float) -> None:
+    def __init__(self, stages, level: float, spreads=None) -> None:
         self._stages = stages  # (resource or None, mean, variance) per stage
         self._level = level
+        # each stage's standard deviation, for levels whose squares overflow or underflow
+        self._spreads = spreads or [math.sqrt(v) for _, _, v in stages]
+        self._spread = any(s > 0.0 for s in self._spreads)
 
     @property
     def value(self) -> float:
@@ -296,9 +349,41 @@ class _DynamicQuoter(Quoter):
                 mean += ahead * gap
                 variance += ahead * gap * gap
         if variance <= 0.0:
-            return mean
+            # no spread (constant stages), or spreads so small their squares underflowed
+            return self._scaled_value() if self._spread else mean
         shape = mean * mean / variance
-        return float(special.gammaincinv(shape, self._level)) * variance / mean
+        quote = float(special.gammaincinv(shape, self._level)) * variance / mean
+        if math.isfinite(quote):
+            return quote
+        return self._scaled_value()
+
+    def _scaled_value(self) -> float:
+        """The same quote with every level divided by a power of two near the largest: where
+        a mean squared or a variance overflows (levels beyond ~1e154) or underflows (spreads
+        below ~1e-162) in the plain sums."""
+        means = [abs(m) for _, m, _ in self._stages]
+        if not all(math.isfinite(m) for m in means):
+            return math.inf  # a stage beyond the largest double: so is the quote
+        if not all(math.isfinite(s) for s in self._spreads):
+            return 0.0  # infinite spread: a gamma of shape 0, every quantile below 1 is 0
+        unit = math.ldexp(1.0, math.frexp(max(means + list(self._spreads)))[1] - 1)
+        mean = variance = 0.0
+        for (resource, work_mean, _), spread in zip(self._stages, self._spreads, strict=True):
+            work_mean, spread = work_mean / unit, spread / unit
+            mean += work_mean
+            variance += spread * spread
+            if resource is not None and resource.count >= resource.capacity:
+                gap = work_mean / resource.capacity
+                ahead = len(resource.queue) + 1
+                mean += ahead * gap
+                variance += ahead * gap * gap
+        if not variance > 0.0:  # no spread left: the mean
+            return mean * unit
+        shape = mean * mean / variance
+        if shape == math.inf:  # spread below the resolution of the mean: the mean
+            return mean * unit
+        quantile = float(special.gammaincinv(shape, self._level))
+        return quantile * (variance / mean) * unit if quantile > 0.0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -314,7 +399,7 @@ class DynamicPromise:
     def quoter(self, parts: list[Distribution], lower_is_better: bool, context=None) -> Quoter:
         resources = context.resources if context else [None] * len(parts)
         stages = [(r, d.mean, d.variance) for r, d in zip(resources, parts, strict=True)]
-        return _DynamicQuoter(stages, self.q)
+        return _DynamicQuoter(stages, self.q, [d.std for d in parts])
 
     def as_table(self, dimension: str) -> dict:
         """The scenario-file form of this policy."""

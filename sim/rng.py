@@ -33,6 +33,7 @@ import numpy as np
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15  # 2**64 / golden ratio: SplitMix64's increment
 _TO_UNIT = 2.0**-53
+_BELOW_ONE = 1.0 - _TO_UNIT  # the largest double below 1
 
 # Purposes: independent random 64-bit salts, one per kind of draw. Adding a purpose never
 # changes the numbers an existing purpose produces.
@@ -70,7 +71,10 @@ def uniform(key: int, purpose: int, index: int) -> float:
     z = ((key ^ purpose) + (index + 1) * _GOLDEN) & _MASK
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
-    return ((z ^ (z >> 31)) >> 11) * _TO_UNIT + _TO_UNIT / 2
+    u = ((z ^ (z >> 31)) >> 11) * _TO_UNIT + _TO_UNIT / 2
+    # Above 1/2 the half-step rounds to even, and the top value rounds up to exactly 1.0
+    # (once in 2⁵³ draws), where inverse CDFs are infinite: keep the interval open.
+    return u if u < 1.0 else _BELOW_ONE
 
 
 def derive_key(key: int, purpose: int, index: int) -> int:
