@@ -124,6 +124,12 @@ def test_a_policy_class_instead_of_a_policy_names_the_field(pizza):
         sim.compare(pizza, {"q": {PROMISE: QuantilePromise}}, **FAST)
 
 
+def test_more_workers_than_cores_are_capped_with_a_warning(pizza):
+    with pytest.warns(RuntimeWarning, match="workers=1000: this machine has"):
+        reps = sim.replicate(pizza, reps=2, horizon="2 d", workers=1000, progress=False)
+    assert reps.manifest["workers"] <= (os.cpu_count() or 1)
+
+
 def test_numpy_integers_are_whole_numbers(pizza):
     reps = sim.replicate(pizza, reps=np.int64(2), seed=np.int32(3), **FAST)
     assert int(reps.summary.loc["profit", "n"]) == 2

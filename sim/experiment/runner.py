@@ -257,7 +257,15 @@ def local_executor(workers: int | None, runs: int) -> tuple[Executor | None, int
     warning where processes cannot be started, including a script that would start an
     experiment again in every worker (see :func:`unguarded_script`).
     """
-    workers = min(workers or os.cpu_count() or 1, max(runs, 1))
+    cores = os.cpu_count() or 1
+    if workers and workers > cores:
+        warnings.warn(
+            f"workers={workers}: this machine has {cores} cores; using {cores} (more "
+            "processes than cores only add memory)",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+    workers = min(workers or cores, cores, max(runs, 1))
     if workers <= 1:
         return None, 1
     script = unguarded_script()
