@@ -8,6 +8,7 @@
 
 from sim import examples, sbg
 from sim.calibrate import Calibration, calibrate
+from sim.engine import Model, run
 from sim.experiment import (
     Comparison,
     Optimum,
@@ -19,7 +20,6 @@ from sim.experiment import (
     sensitivity,
     sweep,
 )
-from sim.model import Model, run
 from sim.result import Result
 from sim.scenario import Scenario, ScenarioError
 from sim.version import __version__

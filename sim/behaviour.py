@@ -400,6 +400,10 @@ def trust(kept: ArrayLike, broken: ArrayLike) -> np.ndarray:
     >>> float(trust(3.0, 1.0))
     0.75
     """
+    if type(kept) is float and type(broken) is float:  # one customer's belief, per episode
+        total = kept + broken
+        if 0.0 < total < math.inf:
+            return kept / total
     kept = np.asarray(kept, dtype=float)
     with np.errstate(over="ignore"):
         total = kept + broken
@@ -533,7 +537,69 @@ def choice_probability(utility_advantage: ArrayLike) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-x))
 
 
+def promised_advantage(ours: list, rivals: list, per_jnd: list) -> float:
+    """How much better our promises are than the competitor's, in weighted jnd:
+    ``Σ w·direction·(P_us − P_rival)/jnd`` over the cells where both promise, with
+    ``per_jnd`` = w·direction/jnd per cell (positive: ours are better).
+
+    >>> promised_advantage([0.5], [0.75], [-4.0])   # 30 min against the rival's 45, jnd 15 min
+    1.0
+    """
+    return sum(w * (p - r) for p, r, w in zip(ours, rivals, per_jnd, strict=True))
+
+
+def choice_utility(
+    advantage: ArrayLike,
+    valence: float,
+    brand_preference: float,
+    sensitivity: ArrayLike,
+    positive_lift: float,
+    negative_lift: float,
+) -> ArrayLike:
+    """The utility advantage :func:`choice_probability` turns into a choice:
+    ``brand_preference + sensitivity·advantage + lift``, where word of mouth lifts it by
+    ``positive_lift`` after praise (``valence`` > 0) and lowers it by ``negative_lift``
+    after criticism (< 0). ``advantage`` is :func:`promised_advantage`, in jnd.
+
+    >>> choice_utility(6.0, -1.0, 0.0, 0.5, 1.0, 2.0)
+    1.0
+    """
+    lift = positive_lift if valence > 0 else -negative_lift if valence < 0 else 0.0
+    return brand_preference + sensitivity * advantage + lift
+
+
+def undecided_share(population: int, decided: int) -> float:
+    """Share of a finite market that has not yet made a buy-or-not decision, ``(N − n)/N``
+    (1 for an unlimited market, ``population`` 0): an arriving prospect is kept with this
+    probability, so each person decides once in expectation — bounded, Bass-like diffusion.
+
+    >>> undecided_share(1000, 250), undecided_share(0, 250)
+    (0.75, 1.0)
+    """
+    if population == 0:
+        return 1.0
+    return (population - decided) / population
+
+
 # --------------------------------------------------------------------------- complaints
+def unheard(probability: ArrayLike, multiplier: float, ceiling: ArrayLike) -> ArrayLike:
+    """A probability raised for a dissatisfied customer the firm did not hear (no
+    complaint, or gave up waiting): ``min(ceiling, p·multiplier)``.
+
+    Applied to negative word of mouth (ceiling: 1 − the praise probability) and to the
+    churn hazard (ceiling 1). Easy complaint channels reduce negative word of mouth
+    (practitioner advice, docs/sources.md §15); the size, ``complaints.unvoiced_multiplier``,
+    is judgement (docs/sources.md §7).
+
+    >>> unheard(0.2, 1.5, 1.0), unheard(0.8, 1.5, 1.0)
+    (0.30000000000000004, 1.0)
+    """
+    raised = _number(probability) * multiplier
+    if type(raised) is float:
+        return min(ceiling, raised)
+    return np.minimum(ceiling, raised)
+
+
 def complaint_probability(satisfaction: ArrayLike, threshold: float, ease: float) -> np.ndarray:
     """Probability of voicing a complaint: ``ease`` below ``threshold``, else 0.
 
@@ -728,3 +794,38 @@ def basket_size(attitude: ArrayLike, basket_effect: float = 0.3) -> np.ndarray:
     1.15
     """
     return 1.0 + basket_effect * _positive_part(_number(attitude))
+
+
+def contact_factor(contact_lift: float, contacts: ArrayLike) -> ArrayLike:
+    """Multiplier of the time to the next purchase after ``contacts`` marketing contacts the
+    customer did not mind, ``(1 − lift)^contacts``: each brings the purchase forward.
+
+    >>> contact_factor(0.1, 2)
+    0.81
+    """
+    return (1.0 - contact_lift) ** contacts
+
+
+# --------------------------------------------------------------------------- after the purchase
+def annoyance_probability(stalked_share: float, extra_contacts: ArrayLike) -> ArrayLike:
+    """Chance that ``extra_contacts`` contacts beyond the tolerated ones annoy,
+    ``1 − (1 − stalked)^extra``: each annoys with probability ``stalked_share`` (The
+    Customer in Context survey, 2018: 23% feel stalked when contacted too often).
+
+    >>> round(annoyance_probability(0.23, 2), 4)
+    0.4071
+    """
+    return 1.0 - (1.0 - stalked_share) ** extra_contacts
+
+
+def remorse_probability(
+    remorse_cancel: float, reassurance_effect: float, reassured: ArrayLike
+) -> ArrayLike:
+    """Chance a purchase is cancelled in the first 24 h, ``remorse·(1 − effect·reassured)``:
+    reassurance in that window prevents ``reassurance_effect`` of the cancellations
+    (practitioner advice, docs/sources.md §15).
+
+    >>> remorse_probability(0.05, 0.5, True), remorse_probability(0.05, 0.5, False)
+    (0.025, 0.05)
+    """
+    return remorse_cancel * (1.0 - reassurance_effect * reassured)

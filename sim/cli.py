@@ -26,11 +26,11 @@ from pathlib import Path
 import numpy as np
 
 from sim import examples
+from sim.engine import run
 from sim.experiment import RunStore, StoreError, compare, sweep
 from sim.experiment.arguments import MAX_RUNS
 from sim.experiment.runner import RunsFailedError
 from sim.metrics import KPI_NAMES
-from sim.model import run
 from sim.scenario import Scenario, ScenarioError, suggest
 from sim.units import (
     HOURS_PER_UNIT,

@@ -304,7 +304,7 @@ def _reference_score(plan, cells, positions, visited, delivered, promise, prior,
 def test_scalar_episode_scoring_matches_the_vectorised_equations(episode_mode):
     """The engine scores an episode with plain floats for speed; on 2,000 random episodes it
     agrees with the vectorised behaviour functions to 1e-12 and picks the same worst cell."""
-    from sim.journey import JourneyPlan, score_episode
+    from sim.engine import JourneyPlan, score_episode
 
     scenario = examples.load("airline").replace({"perception.episode": episode_mode})
     plan = JourneyPlan(scenario)

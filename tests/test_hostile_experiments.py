@@ -392,9 +392,9 @@ def test_word_of_mouth_that_grows_without_bound_stops_with_the_reason(pizza):
 
 
 def test_a_long_single_run_shows_its_progress(pizza, monkeypatch, capsys):
-    import sim.model
+    import sim.engine.model
 
-    monkeypatch.setattr(sim.model, "PROGRESS_AFTER_S", 0.0)
+    monkeypatch.setattr(sim.engine.model, "PROGRESS_AFTER_S", 0.0)
     sim.run(pizza, seed=1, horizon="5 d")
     assert "pizza:" in capsys.readouterr().err  # the bar of simulated days
     sim.run(pizza, seed=1, horizon="5 d", progress=False)

@@ -34,7 +34,7 @@ from sim.distributions import (
     Uniform,
     poisson_inverse,
 )
-from sim.journey import JourneyPlan, score_episode
+from sim.engine import JourneyPlan, score_episode
 from sim.policies import BufferPromise, DynamicPromise, QuantilePromise, QuoteContext
 from sim.scenario import ScenarioError
 
@@ -634,7 +634,7 @@ def test_quality_weight_at_the_largest_double():
     "≤ 100",
     "weights rank a touchpoint's dimensions against each other (default 1); at 1e308 the "
     "prospects' promised advantage weight/jnd is inf, inf·0 makes the choice probability NaN "
-    "and nobody ever buys (model.py), and episode utilities overflow",
+    "and nobody ever buys (sim/engine/processes.py), and episode utilities overflow",
 )
 def test_dimension_weight_at_the_largest_double():
     result = assert_finite_or_refused({f"{DELIVERY}.weight.time": LARGEST})
@@ -655,15 +655,11 @@ def test_jnd_at_the_smallest_double(dimension):
     assert result is None or result.kpis["acquired"] > 0
 
 
-@needs_bound(
-    "trust.prior_kept and trust.prior_broken",
-    "≤ 1e6",
-    "a₀ and b₀ are the promises' worth of belief a newcomer brings; beyond a million no "
-    "lifetime of purchases moves trust; at 1e308 each, a₀ + b₀ is inf and a newcomer's trust "
-    "a/(a + b) reads 0 instead of 0.5 (Customer.trust in model.py), so first purchases "
-    "ignore every promise",
-)
 def test_trust_priors_at_the_largest_double():
+    # At 1e308 each, a₀ + b₀ is inf; a customer's trust is behaviour.trust (Customer.trust),
+    # which reads a/(a + b) = 0.5 without forming the sum, so first purchases still weigh
+    # the promise. (Beyond a million no lifetime of purchases moves trust: docs/robustness.md
+    # lists the bound of 10⁶ that the scenario is to enforce.)
     result = run_or_refuse({"trust.prior_kept": 1e308, "trust.prior_broken": 1e308})
     steady = run_or_refuse({"trust.prior_kept": 1e6, "trust.prior_broken": 1e6})
     # trust 0.5 that no purchase can move, either way: the same satisfaction

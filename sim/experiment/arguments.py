@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sim.model import workload
+from sim.engine import workload
 from sim.scenario import Scenario, ScenarioError, suggest
 from sim.units import DurationError, format_duration, horizon_hours
 

@@ -42,10 +42,10 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from sim.engine import run
 from sim.experiment.arguments import Arguments
 from sim.experiment.store import RunStore
 from sim.metrics import KPI_NAMES
-from sim.model import run
 from sim.scenario import Scenario
 from sim.version import __version__
 

@@ -1,6 +1,6 @@
 """The one calibration of the behavioural defaults: what was fitted, to what, and what was not.
 
-The defaults in ``sim/scenario.py`` come from one calibration with :func:`sim.calibrate`
+The defaults in ``sim/scenario/schema.py`` come from one calibration with :func:`sim.calibrate`
 (simulated moments, common random numbers). Each fitted parameter is identified by its own
 evidence, so the fit runs in stages, each on the scenario where its evidence lives, every
 stage starting from the values the earlier ones found:
@@ -40,8 +40,8 @@ from typing import Any
 from sim.calibrate import Calibration, calibrate
 from sim.validation import field, response, seed_facts
 
-#: The fitted defaults (docs/calibration.md has the fit tables); a test keeps sim/scenario.py
-#: equal to these.
+#: The fitted defaults (docs/calibration.md has the fit tables); a test keeps
+#: sim/scenario/schema.py equal to these.
 FITTED: dict[str, float] = {
     "retention.bad_episode_shock": 9.27,
     "retention.satisfaction_effect": 3.33,

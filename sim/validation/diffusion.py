@@ -47,7 +47,7 @@ t* = ln(q/p)/(p + q) = {math.log(Q / P) / (P + Q):.2f} periods, where F(t*) = (q
 (p + q)·t, so the choice of unit changes nothing but the clock's labels. The market has
 `market.population` N = {POPULATION:,}. The engine keeps each arriving prospect (paid or
 word of mouth) with probability (N − decided)/N, where *decided* counts everyone who has made
-a buy-or-not decision (`Model._market_reachable`). With `brand_preference` = 50 every
+a buy-or-not decision (`behaviour.undecided_share`). With `brand_preference` = 50 every
 prospect buys (1 − Pr(buy) ≈ 2·10⁻²²), so *decided* = adopters = N·F and the thinning is
 exactly Bass's untouched share 1 − F.
 

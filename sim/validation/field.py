@@ -452,7 +452,8 @@ def _xie_effect_checks(runs: list[dict[str, float]]) -> list[Check]:
 
 
 def _ci(runs: list[dict[str, float]], key: str) -> tuple[float, float]:
-    return mean_ci([run[key] for run in runs])
+    mean, half = mean_ci([run[key] for run in runs])
+    return mean, half
 
 
 def _mean(runs: list[dict[str, float]], key: str) -> float:

@@ -676,7 +676,8 @@ def exact_or_ci(values) -> tuple[float, float | None]:
     values = np.asarray(values, dtype=float)
     if values.size and values.max() - values.min() <= _TIE:
         return float(values.mean()), None
-    return mean_ci(values)
+    mean, half = mean_ci(values)
+    return mean, half
 
 
 def _signed(x: float) -> str:

@@ -18,7 +18,8 @@ the purpose, so changing one policy never reshuffles another's randomness.
   advice, docs/sources.md §15).
 
 >>> from sim import examples
->>> after = aftermath(examples.load("pizza"), key=7, episode=1)
+>>> from sim.engine.draws import EpisodeDraws
+>>> after = aftermath(examples.load("pizza"), EpisodeDraws(key=7, n=1))
 >>> after.utility, after.refunded
 (0.0, False)
 """
@@ -27,12 +28,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.rng import AFTERCARE, EXCEED, SLOTS, uniform
+from sim import behaviour
+from sim.engine.draws import EpisodeDraws
 from sim.scenario import Scenario
-
-# Slots of the AFTERCARE purpose within an episode's block.
-_CANCEL, _RETURN, _RECEIPT, _FRAUD, _ANNOYED = range(5)
-_BONUS = 3  # slot of the EXCEED purpose (0–2 are expedite, discount, upgrade)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,15 +72,14 @@ def anything_after(scenario: Scenario) -> bool:
     )
 
 
-def aftermath(scenario: Scenario, key: int, episode: int) -> Aftermath:
-    """Decide the after-purchase events of ``episode`` for the customer with ``key``."""
+def aftermath(scenario: Scenario, draws: EpisodeDraws) -> Aftermath:
+    """Decide the after-purchase events of the episode whose uniforms are ``draws``."""
     od, follow, returns = scenario.overdelivery, scenario.followup, scenario.returns
-    index = episode * SLOTS
     utility = loss = cost = 0.0
 
     # A draw is made only where its outcome can matter (probabilities of 0 never fire);
     # draws are keyed by slot, so skipping one changes no other.
-    if od.bonus.probability > 0 and uniform(key, EXCEED, index + _BONUS) < od.bonus.probability:
+    if od.bonus.probability > 0 and draws.bonus() < od.bonus.probability:
         utility += od.bonus.effect
         cost += od.bonus.cost
     contacts = follow.contacts + follow.thank_you + follow.reassurance
@@ -90,20 +87,21 @@ def aftermath(scenario: Scenario, key: int, episode: int) -> Aftermath:
     if follow.thank_you:
         utility += follow.thank_you_effect
     extra = max(0, follow.contacts - follow.tolerated_contacts)
-    annoyed = (
-        extra > 0
-        and uniform(key, AFTERCARE, index + _ANNOYED) < 1.0 - (1.0 - follow.stalked_share) ** extra
+    annoyed = extra > 0 and draws.annoyed() < behaviour.annoyance_probability(
+        follow.stalked_share, extra
     )
     if annoyed:
         utility -= follow.annoyance
         loss += follow.annoyance
 
-    cancel = follow.remorse_cancel * (1.0 - follow.reassurance_effect * follow.reassurance)
-    cancelled = cancel > 0 and uniform(key, AFTERCARE, index + _CANCEL) < cancel
+    cancel = behaviour.remorse_probability(
+        follow.remorse_cancel, follow.reassurance_effect, follow.reassurance
+    )
+    cancelled = cancel > 0 and draws.cancel() < cancel
     returned = refused = fraud = False
     if not cancelled:
-        if returns.rate > 0 and uniform(key, AFTERCARE, index + _RETURN) < returns.rate:
-            has_receipt = uniform(key, AFTERCARE, index + _RECEIPT) >= returns.no_receipt
+        if returns.rate > 0 and draws.returns() < returns.rate:
+            has_receipt = draws.receipt() >= returns.no_receipt
             if returns.policy == "lenient" or has_receipt:
                 returned = True
                 cost += returns.handling_cost
@@ -114,7 +112,7 @@ def aftermath(scenario: Scenario, key: int, episode: int) -> Aftermath:
         elif (
             returns.policy == "lenient"
             and returns.fraud_rate > 0
-            and uniform(key, AFTERCARE, index + _FRAUD) < returns.fraud_rate
+            and draws.fraud() < returns.fraud_rate
         ):
             fraud = True  # strict rules block fraud: cheats rarely have receipts
             cost += returns.handling_cost

@@ -1,115 +1,42 @@
-"""The journey compiled for the engine, and the scoring of one episode (no SimPy here).
+"""Scoring one episode: the behavioural chain of :mod:`sim.behaviour` over the cells it
+visited, plus what happened after delivery (no SimPy here).
 
-A scenario's touchpoints × delivered dimensions become **cells** with fixed positions, so a
-customer's priors, an episode's deliveries and the metrics are flat arrays indexed by cell.
-:func:`score_episode` runs the behavioural chain of :mod:`sim.behaviour` over the cells an
-episode visited.
-
->>> from sim import examples
->>> plan = JourneyPlan(examples.load("pizza"))
->>> [f"{plan.touchpoint_names[t]}.{d}" for t, d in plan.cells]
-['website.time', 'website.service', 'order.cost', 'delivery.time', 'delivery.service']
+:func:`score_episode` runs the chain over plain per-cell lists; :func:`score_visit` scores a
+journey's :class:`Visit` against the promises quoted when it started.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-import numpy as np
-
+from sim import behaviour
 from sim.behaviour import KEPT_TOLERANCE
-from sim.scenario import DIRECTION, Scenario, Touchpoint
+from sim.engine.plan import JourneyPlan
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.engine.aftercare import Aftermath
 
 
-class JourneyPlan:
-    """Per-cell constants (direction, jnd, norm, weight) and the routing between touchpoints."""
+class Visit:
+    """What one journey delivered, cell by cell, and what over-delivering it cost."""
 
-    def __init__(self, scenario: Scenario) -> None:
-        self.scenario = scenario
-        self.touchpoint_names = [tp.name for tp in scenario.touchpoints]
-        self.cells: list[tuple[int, str]] = []
-        self.cells_of: list[list[int]] = []
-        jnd, norm, weight, competitor = [], [], [], []
-        for k, tp in enumerate(scenario.touchpoints):
-            ids = []
-            for dim in tp.dimensions():
-                ids.append(len(self.cells))
-                self.cells.append((k, dim))
-                jnd.append(getattr(scenario.perception.jnd, dim))
-                set_norm = getattr(tp.norm, dim)
-                norm.append(set_norm if set_norm is not None else mean_delivered(tp, dim))
-                set_weight = getattr(tp.weight, dim)
-                weight.append(1.0 if set_weight is None else set_weight)
-                rival = getattr(tp.competitor, dim)
-                competitor.append(np.nan if rival is None else rival)
-            self.cells_of.append(ids)
-        self.direction = np.array([DIRECTION[d] for _, d in self.cells])
-        self.is_cost = [d == "cost" for _, d in self.cells]
-        self.is_time = [d == "time" for _, d in self.cells]
-        self.jnd = np.array(jnd, dtype=float)
-        self.norm = np.array(norm, dtype=float)
-        self.weight = np.array(weight, dtype=float)
-        self.competitor = np.array(competitor, dtype=float)
-        self.importance = _relative(
-            np.array([tp.importance for tp in scenario.touchpoints], dtype=float)
-        )
-        self.routes = [self._routes(k, tp) for k, tp in enumerate(scenario.touchpoints)]
-        # plain-float copies for the per-episode path (indexing numpy arrays costs ~100 ns)
-        self.perception = scenario.perception
-        self.cell_constants = list(
-            zip(
-                self.direction.tolist(),
-                self.jnd.tolist(),
-                self.norm.tolist(),
-                self.weight.tolist(),
-                [float(self.importance[k]) for k, _ in self.cells],
-                strict=True,
-            )
-        )
-        self.importance_list = self.importance.tolist()
-        self.norm_list = self.norm.tolist()
+    __slots__ = ("cells", "cost", "delivered", "positions", "visited", "waited")
 
-    def _routes(self, k: int, tp: Touchpoint) -> list[tuple[float, int | None]]:
-        """(cumulative probability, next touchpoint index or None for the end)."""
-        if not tp.routes:
-            following = k + 1 if k + 1 < len(self.touchpoint_names) else None
-            return [(1.0, following)]
-        table, total = [], 0.0
-        for target, probability in tp.routes:
-            total += probability
-            table.append((total, None if target == "end" else self.touchpoint_names.index(target)))
-        return table
+    def __init__(self) -> None:
+        self.visited: list[int] = []  # touchpoints, in order
+        self.cells: list[int] = []
+        self.positions: list[int] = []  # position in `visited` of each cell's touchpoint
+        self.delivered: list[float] = []
+        self.waited: list[float] = []  # queueing part of delivered time (time cells)
+        self.cost = 0.0  # expedite and upgrade costs
 
-    def next_touchpoint(self, k: int, u: float) -> int | None:
-        """Index of the touchpoint after ``k`` given a uniform ``u`` (None: journey ends)."""
-        for cumulative, target in self.routes[k]:
-            if u < cumulative:
-                return target
-        return self.routes[k][-1][1]
-
-
-def _relative(importance: np.ndarray) -> np.ndarray:
-    """Importances as used: they only weigh touchpoints against each other, so huge ones
-    (beyond 2¹⁰⁰) are divided by a power of two — exactly, ratios unchanged — to keep their
-    weighted sums of utilities inside the range of doubles."""
-    largest = float(importance.max(initial=0.0))
-    if largest <= 2.0**100:
-        return importance
-    return importance / math.ldexp(1.0, math.frexp(largest)[1] - 1)
-
-
-def mean_delivered(tp: Touchpoint, dim: str) -> float:
-    """Mean delivered level without queueing (the default market norm)."""
-    if dim == "time":
-        return (
-            sum(stage.duration.mean for stage in tp.stages)
-            + tp.failure.probability * tp.failure.delay
-        )
-    typical = getattr(tp.delivered, dim).mean
-    if dim == "service":  # failures drop service (ignoring the floor at 1 point)
-        typical -= tp.failure.probability * tp.failure.service_drop
-    return typical
+    def add(self, cell: int, position: int, level: float, waited: float) -> None:
+        self.cells.append(cell)
+        self.positions.append(position)
+        self.delivered.append(level)
+        self.waited.append(waited)
 
 
 @dataclass(slots=True)
@@ -272,4 +199,70 @@ def score_episode(
         promises_broken=made - kept_sum,
         all_kept=min(kept_at),
         worst_cell=worst_cell,
+    )
+
+
+def score_visit(
+    plan: JourneyPlan, visit: Visit, promised: list[float], prior, trust: float
+) -> EpisodeScore:
+    """Score a :class:`Visit` against ``promised`` (per cell of the plan, NaN: none), for a
+    customer with ``prior`` (per cell) whose expectations weigh the promise by ``trust``.
+
+    >>> from sim import examples
+    >>> plan = JourneyPlan(examples.load("pizza"))
+    >>> visit = Visit()
+    >>> visit.visited.append(2)
+    >>> visit.add(3, 0, 0.75, 0.0)
+    >>> visit.add(4, 0, 4.0, 0.0)
+    >>> nan = float("nan")
+    >>> score = score_visit(plan, visit, [nan, nan, nan, 0.5, nan], plan.norm.tolist(), 0.75)
+    >>> score.promises_broken, plan.cells[score.worst_cell]
+    (1.0, (2, 'time'))
+    """
+    return score_episode(
+        plan,
+        visit.cells,
+        visit.positions,
+        visit.visited,
+        visit.delivered,
+        [promised[cell] for cell in visit.cells],
+        prior,
+        trust,
+    )
+
+
+def with_aftermath(score: EpisodeScore, after: Aftermath, scale: float) -> EpisodeScore:
+    """The episode's score including bonus, thanks, annoyance and a refused return
+    (``scale``: ``perception.satisfaction_scale``).
+
+    >>> from sim.engine.aftercare import NOTHING, Aftermath
+    >>> score = EpisodeScore(0.0, 0.0, 0.0, 0.0, 0.0, [], [], [], [], [], [], 0.0, 0.0, 1.0, -1)
+    >>> with_aftermath(score, NOTHING, 2.5) is score
+    True
+    >>> round(with_aftermath(score, Aftermath(-1.0, 1.0, False, 0.0), 2.5).satisfaction, 3)
+    -0.38
+    """
+    if after.utility == 0.0:
+        return score
+    utility = score.utility + after.utility
+    return replace(
+        score,
+        utility=utility,
+        loss=score.loss + after.loss,
+        surprise=score.surprise + after.utility,  # a bonus, a thank-you, an annoyance
+        felt_loss=score.felt_loss + after.loss,
+        satisfaction=float(behaviour.utility_to_satisfaction(utility, scale)),
+    )
+
+
+def felt_surprise(score: EpisodeScore, scale: float, recovered: float = 0.0) -> float:
+    """Felt surprise on −1…1 after a recovery that gave back ``recovered`` (0…1) of the
+    felt loss: a complaint handled well takes the sting out of the story.
+
+    >>> score = EpisodeScore(0.0, 0.0, 0.0, -2.0, 2.0, [], [], [], [], [], [], 0.0, 0.0, 1.0, -1)
+    >>> round(felt_surprise(score, 2.5), 3), felt_surprise(score, 2.5, recovered=1.0)
+    (-0.664, 0.0)
+    """
+    return float(
+        behaviour.utility_to_satisfaction(score.surprise + recovered * score.felt_loss, scale)
     )
