@@ -121,9 +121,10 @@ def parse_duration(value: object, default_unit: str = "h") -> float:
     return hours
 
 
-#: The longest run accepted: a strategy's horizon is months to years, and a longer run
-#: would take hours to simulate for numbers nobody plans on.
-MAX_HORIZON_HOURS = 100 * HOURS_PER_UNIT["y"]
+#: The longest duration anything takes: no run (a strategy's horizon is months to years)
+#: and no step of a customer's journey outlasts a century, and far beyond it draws pass
+#: the largest float.
+MAX_DURATION_HOURS = 100 * HOURS_PER_UNIT["y"]
 
 
 def horizon_hours(value: object, default_unit: str = "h") -> float:
@@ -139,7 +140,7 @@ def horizon_hours(value: object, default_unit: str = "h") -> float:
     hours = parse_duration(value, default_unit)
     if hours <= 0:
         raise DurationError(value, "must be a positive duration like '180 d'")
-    if hours > MAX_HORIZON_HOURS:
+    if hours > MAX_DURATION_HOURS:
         raise DurationError(
             value, "longer than 100 years; a strategy's horizon is months to years, like '5 y'"
         )

@@ -6,8 +6,9 @@ subnormal, the largest double), the behavioural formulas with extreme coefficien
 whole runs with each extreme value: they either give finite KPIs or are refused with a
 :class:`~sim.scenario.ScenarioError`.
 
-Cases that only a bound in ``sim/scenario.py`` can settle are marked ``xfail(strict=True)``
-with the bound they need; they start passing (and so fail as XPASS) once the bound exists.
+Runs that only a field's bound can settle are decorated with :func:`bounded_by`, which
+records the bound and its reason; they pass because the scenario refuses the value. The
+samplers' own limits past those bounds stay ``xfail(strict=True)``.
 """
 
 from __future__ import annotations
@@ -158,7 +159,7 @@ def test_exponential_over_its_range(mean):
 
 
 @pytest.mark.xfail(
-    reason="needs bound in scenario.py: every time level (stages[].duration mean, low, mode, "
+    reason="past the scenario's bounds: every time level (stages[].duration mean, low, mode, "
     "high, sd, value; failure.delay; complaints.handle_time) ≤ 876000 h (100 years) and every "
     "cost level ≤ 1e12 because no step of a customer journey outlasts a lifetime and no bill "
     "reaches a trillion; an exponential mean above ~4.9e306 draws values past the largest "
@@ -204,7 +205,7 @@ def test_huge_cv_puts_almost_everything_at_zero(kind):
 
 
 @pytest.mark.xfail(
-    reason="needs bound in scenario.py: time levels ≤ 876000 h and cost levels ≤ 1e12 "
+    reason="past the scenario's bounds: time levels ≤ 876000 h and cost levels ≤ 1e12 "
     "(see test_exponential_at_the_largest_double): a log-normal or gamma with mean 1.7e308 "
     "draws above the largest double",
     strict=True,
@@ -599,14 +600,18 @@ def test_word_of_mouth_reach_746_reaches_people():
         assert result.kpis["wom_listeners"] > 0
 
 
-# Runs that only a bound in scenario.py can settle.
-def needs_bound(field: str, bound: str, because: str):
-    return pytest.mark.xfail(
-        reason=f"needs bound in scenario.py: {field} {bound} because {because}", strict=True
-    )
+# Runs that only a field's bound can settle (the scenario refuses the value).
+def bounded_by(field: str, bound: str, because: str):
+    """Record on the test the bound that settles it and why (its docstring)."""
+
+    def record(test):
+        test.__doc__ = f"The scenario bounds {field} {bound} because {because}."
+        return test
+
+    return record
 
 
-@needs_bound(
+@bounded_by(
     "perception.loss_aversion",
     "≤ 10",
     "measured loss aversion lies between about 1 and 3 (Tversky & Kahneman 1992: 2.25; "
@@ -618,7 +623,7 @@ def test_loss_aversion_at_the_largest_double():
     assert_finite_or_refused({"perception.loss_aversion": LARGEST})
 
 
-@needs_bound(
+@bounded_by(
     "perception.quality_weight",
     "≤ 10",
     "γ values a jnd of quality against the market norm (default 0.15); above ~1 one jnd "
@@ -629,7 +634,7 @@ def test_quality_weight_at_the_largest_double():
     assert_finite_or_refused({"perception.quality_weight": LARGEST})
 
 
-@needs_bound(
+@bounded_by(
     "touchpoints[].weight.time / .cost / .service",
     "≤ 100",
     "weights rank a touchpoint's dimensions against each other (default 1); at 1e308 the "
@@ -641,7 +646,7 @@ def test_dimension_weight_at_the_largest_double():
     assert result is None or result.kpis["acquired"] > 0  # same promise as the rival: ~half buy
 
 
-@needs_bound(
+@bounded_by(
     "perception.jnd.time / .cost / .service",
     "≥ 1 s (1/3600 h) / ≥ 1e-6 currency / ≥ 0.001 points",
     "nobody notices a difference below a second, a millionth of a currency unit or a "
@@ -668,7 +673,7 @@ def test_trust_priors_at_the_largest_double():
     )
 
 
-@needs_bound(
+@bounded_by(
     "retention.basket_effect",
     "≤ 10",
     "a delighted customer's basket is (1 + effect)× a neutral one's (default 0.3); more than "
@@ -679,7 +684,7 @@ def test_basket_effect_at_the_largest_double():
     assert_finite_or_refused({"retention.basket_effect": LARGEST})
 
 
-@needs_bound(
+@bounded_by(
     "every currency amount (delivered cost levels, recovery.compensation, recovery.credit, "
     "economics.unit_cost, resources[].cost_per_hour, market.ad_spend_per_day, overdelivery "
     "and follow-up costs, returns.handling_cost)",
@@ -701,7 +706,7 @@ def test_currency_amounts_at_the_largest_double(overrides):
     assert_finite_or_refused(overrides)
 
 
-@needs_bound(
+@bounded_by(
     "overdelivery.bonus.effect, followup.thank_you_effect, followup.annoyance and "
     "returns.refusal_penalty",
     "≤ 100",
@@ -727,7 +732,7 @@ def test_aftercare_utilities_at_the_largest_double():
     )
 
 
-@needs_bound(
+@bounded_by(
     "wom.reach",
     "≤ 100",
     "it is the mean number of people per conversation who come to shop, and word-of-mouth "

@@ -20,12 +20,14 @@ from sim.scenario.checks import _check_references, _warn_short_horizon
 from sim.scenario.dimensions import DIMENSIONS, SERVICE_SCALE, ByDimension
 from sim.scenario.files import MAX_NESTING, _nesting, read_toml, write_toml
 from sim.scenario.specs import (
+    MAX_MONEY,
     ScenarioError,
     _Bool,
     _Context,
     _Dimensions,
     _Distribution,
     _Duration,
+    _Money,
     _Named,
     _Number,
     _parse_dataclass,
@@ -40,7 +42,7 @@ from sim.units import shown
 
 _LEVEL_SPECS = {
     "time": lambda: _Duration(),
-    "cost": lambda: _Number(0.0),
+    "cost": lambda: _Money(),
     "service": lambda: _Number(*SERVICE_SCALE),
 }
 
@@ -51,7 +53,7 @@ class Resource:
 
     name: str = param(spec=_Text(), doc="identifier used by stages")
     capacity: int = param(1, _Number(0, open_low=True, integer=True), "servers working in parallel")
-    cost_per_hour: float = param(0.0, _Number(0.0), "currency per server-hour, paid all horizon")
+    cost_per_hour: float = param(0.0, _Money(), "currency per server-hour, paid all horizon")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,8 +102,8 @@ class Touchpoint:
     )
     weight: ByDimension = param(
         ByDimension(),
-        _Dimensions(lambda d: _Number(0.0)),
-        "importance of each dimension here (default 1)",
+        _Dimensions(lambda d: _Number(0.0, 100.0)),
+        "importance of each dimension here (default 1; at most 100: weights rank dimensions)",
     )
     importance: float = param(1.0, _Number(0.0), "weight of this touchpoint in the episode")
     failure: Failure = param(Failure(), _Table(Failure), "what can go wrong")
@@ -140,7 +142,7 @@ class Market:
     )
     wom_positive_lift: float = param(1.0, _Number(0.0), "logit lift after hearing praise")
     wom_negative_lift: float = param(2.0, _Number(0.0), "logit drop after hearing complaints")
-    ad_spend_per_day: float = param(0.0, _Number(0.0), "currency per day for paid prospects")
+    ad_spend_per_day: float = param(0.0, _Money(), "currency per day for paid prospects")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -150,9 +152,14 @@ class Perception:
     jnd: ByDimension = param(
         ByDimension(time=0.25, cost=10.0, service=0.5),
         _Dimensions(
-            lambda d: _Duration(positive=True) if d == "time" else _Number(0.0, open_low=True)
+            lambda d: {
+                "time": _Duration(shortest=1 / 3600),
+                "cost": _Number(1e-6, MAX_MONEY),
+                "service": _Number(0.001, 4.0),
+            }[d]
         ),
-        "just-noticeable difference per dimension (time in hours)",
+        "just-noticeable difference per dimension (time in hours); nobody notices less than "
+        "a second, a millionth of a currency unit or a thousandth of a point",
     )
     tolerance: float = param(1.0, _Number(0.0), "zone of tolerance half-width, in jnd")
     gain_slope: float = param(
@@ -160,11 +167,15 @@ class Perception:
         _Number(0.0),
         "k⁺: value per jnd of exceeding (set so exceeding ≈ keeping, Gneezy & Epley)",
     )
-    loss_aversion: float = param(2.25, _Number(1.0), "λ (Tversky & Kahneman 1992)")
+    loss_aversion: float = param(
+        2.25, _Number(1.0, 10.0), "λ (Tversky & Kahneman 1992; measured values lie near 1–3)"
+    )
     gain_curvature: float = param(0.88, _Number(0.0, 1.0, open_low=True), "α")
     loss_curvature: float = param(0.88, _Number(0.0, 1.0, open_low=True), "β")
     quality_weight: float = param(
-        0.15, _Number(0.0), "γ: value per jnd of delivered quality vs norm"
+        0.15,
+        _Number(0.0, 10.0),
+        "γ: value per jnd of delivered quality vs norm (above ~1 one jnd outweighs a promise)",
     )
     kept_credit: float = param(
         1.0, _Number(0.0), "κ: credit when every promise at a touchpoint is kept"
@@ -197,8 +208,10 @@ class Perception:
 class Trust:
     """Beta(a, b) belief that promises are kept; τ = a / (a + b)."""
 
-    prior_kept: float = param(3.0, _Number(0.0, open_low=True), "a₀")
-    prior_broken: float = param(1.0, _Number(0.0, open_low=True), "b₀")
+    prior_kept: float = param(
+        3.0, _Number(0.0, 1e6, open_low=True), "a₀ (beyond a million, no purchase moves trust)"
+    )
+    prior_broken: float = param(1.0, _Number(0.0, 1e6, open_low=True), "b₀")
     kept_weight: float = param(1.0, _Number(0.0), "added to a per kept promise")
     broken_weight: float = param(2.0, _Number(0.0), "added to b per broken promise")
 
@@ -222,7 +235,9 @@ class Wom:
         "extra praise probability at attitude +1: satisfied customers recommend (fitted)",
     )
     reach: float = param(
-        0.5, _Number(0.0), "mean people per talk who come to shop (Poisson; a placeholder)"
+        0.5,
+        _Number(0.0, 100.0),
+        "mean people per talk who come to shop (Poisson; a placeholder; at most 100)",
     )
     delay: float = param(48.0, _Duration(positive=True), "mean time until a listener shops, hours")
     referral_bonus: float = param(
@@ -262,7 +277,7 @@ class Recovery:
     """What a handled complaint gives back (Smith, Bolton & Wagner 1999)."""
 
     apology: float = param(0.2, _Number(0.0, 1.0), "share of the loss offset by an apology")
-    compensation: float = param(0.0, _Number(0.0), "currency paid per handled complaint")
+    compensation: float = param(0.0, _Money(), "currency paid per handled complaint")
     compensation_half: float = param(
         50.0, _Number(0.0, open_low=True), "compensation that buys half its effect"
     )
@@ -281,9 +296,7 @@ class Recovery:
         _Number(0.0, 1.0),
         "chance the firm spots a bad episode and fixes it before any complaint",
     )
-    credit: float = param(
-        0.0, _Number(0.0), "apology points (currency) credited on the next purchase"
-    )
+    credit: float = param(0.0, _Money(), "apology points (currency) credited on the next purchase")
     credit_value: float = param(
         0.7, _Number(0.0, 1.0), "how much a point is worth to the customer, per currency"
     )
@@ -329,7 +342,9 @@ class Retention:
     attitude_effect: float = param(
         0.5, _Number(0.0), "interval × exp(−effect·cumulative satisfaction)"
     )
-    basket_effect: float = param(0.3, _Number(0.0), "basket × (1 + effect·max(attitude, 0))")
+    basket_effect: float = param(
+        0.3, _Number(0.0, 10.0), "basket × (1 + effect·max(attitude, 0)); at most 11× a basket"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -359,7 +374,7 @@ class Expedite:
 
     share: float = param(0.0, _Number(0.0, 1.0), "share of orders expedited")
     speedup: float = param(0.25, _Number(0.0, 0.9), "work time cut by this fraction")
-    cost: float = param(0.0, _Number(0.0), "currency per expedited order")
+    cost: float = param(0.0, _Money(), "currency per expedited order")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -376,7 +391,7 @@ class Upgrade:
 
     share: float = param(0.0, _Number(0.0, 1.0), "probability of an upgrade")
     points: float = param(1.0, _Number(0.0, 4.0), "service points added (capped at 5)")
-    cost: float = param(0.0, _Number(0.0), "currency per upgrade")
+    cost: float = param(0.0, _Money(), "currency per upgrade")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -384,8 +399,8 @@ class Bonus:
     """A surprise gift: small delight, at a cost."""
 
     probability: float = param(0.0, _Number(0.0, 1.0), "chance per purchase")
-    effect: float = param(0.5, _Number(0.0), "utility added to the episode")
-    cost: float = param(0.0, _Number(0.0), "currency per bonus")
+    effect: float = param(0.5, _Number(0.0, 100.0), "utility added to the episode")
+    cost: float = param(0.0, _Money(), "currency per bonus")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -411,7 +426,7 @@ class FollowUp:
     reassurance: bool = param(False, _Bool(), "contact every buyer within 24 h (remorse window)")
     reassurance_effect: float = param(0.5, _Number(0.0, 1.0), "share of cancellations it prevents")
     thank_you: bool = param(False, _Bool(), "send a thank-you after each purchase")
-    thank_you_effect: float = param(0.2, _Number(0.0), "utility a thank-you adds")
+    thank_you_effect: float = param(0.2, _Number(0.0, 100.0), "utility a thank-you adds")
     contacts: int = param(0, _Number(0, integer=True), "marketing contacts per purchase cycle")
     tolerated_contacts: int = param(1, _Number(0, integer=True), "contacts nobody minds")
     stalked_share: float = param(
@@ -419,12 +434,12 @@ class FollowUp:
         _Number(0.0, 1.0),
         "chance each extra contact annoys (Customer in Context 2018: 23% feel stalked)",
     )
-    annoyance: float = param(1.0, _Number(0.0), "utility an annoyed customer loses")
+    annoyance: float = param(1.0, _Number(0.0, 100.0), "utility an annoyed customer loses")
     contact_lift: float = param(
         0.1, _Number(0.0, 0.9), "next purchase comes this much sooner per tolerated contact"
     )
     contact_cost: float = param(
-        0.0, _Number(0.0), "currency per contact (reassurance, thanks, marketing)"
+        0.0, _Money(), "currency per contact (reassurance, thanks, marketing)"
     )
 
 
@@ -438,9 +453,9 @@ class Returns:
     fraud_rate: float = param(0.0, _Number(0.0, 1.0), "fraudulent return requests per purchase")
     no_receipt: float = param(0.3, _Number(0.0, 1.0), "share of honest returners without a receipt")
     refusal_penalty: float = param(
-        2.0, _Number(0.0), "utility an honest customer loses when refused"
+        2.0, _Number(0.0, 100.0), "utility an honest customer loses when refused"
     )
-    handling_cost: float = param(0.0, _Number(0.0), "currency per accepted return")
+    handling_cost: float = param(0.0, _Money(), "currency per accepted return")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -448,7 +463,7 @@ class Economics:
     """Money: revenue is the delivered bill (cost dimension) × basket."""
 
     currency: str = param("THB", _Text(), "label for reports")
-    unit_cost: float = param(0.0, _Number(0.0), "variable cost per basket")
+    unit_cost: float = param(0.0, _Money(), "variable cost per basket")
     discount_rate: float = param(0.10, _Number(0.0, 1.0), "annual discount rate for CLV")
 
 

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from sim import distributions as dist
 from sim.policies import PROMISE_POLICIES, FixedPromise
 from sim.scenario.dimensions import DIMENSIONS, SERVICE_SCALE, ByDimension
-from sim.units import DurationError, parse_duration, shown
+from sim.units import MAX_DURATION_HOURS, DurationError, parse_duration, shown
 
 
 class ScenarioError(ValueError):
@@ -98,6 +98,22 @@ class _Spec:
         return None
 
 
+#: The largest amount of money any field takes: no bill, payment or daily budget reaches a
+#: trillion in any currency in use (near 1e308 a run's sums overflow).
+MAX_MONEY = 1e12
+
+
+def _plain(x: float) -> str:
+    """A bound as people write it: 1,000,000 and 0.000001, never 1e+06.
+
+    >>> _plain(1e12), _plain(1e-6), _plain(2.5)
+    ('1,000,000,000,000', '0.000001', '2.5')
+    """
+    if float(x).is_integer():
+        return f"{x:,.0f}"
+    return f"{x:.12f}".rstrip("0")
+
+
 class _Number(_Spec):
     def __init__(self, low=-math.inf, high=math.inf, *, open_low=False, integer=False) -> None:
         self.low, self.high, self.open_low, self.integer = low, high, open_low, integer
@@ -105,15 +121,15 @@ class _Number(_Spec):
         if open_low and high == math.inf:
             self.allowed = f"must be {'a positive integer' if integer else 'a positive number'}"
             if low != 0:
-                self.allowed = f"must be {kind} above {low:g}"
+                self.allowed = f"must be {kind} above {_plain(low)}"
         elif low == -math.inf and high == math.inf:
             self.allowed = f"must be {kind}"
         elif high == math.inf:
-            self.allowed = f"must be {kind} ≥ {low:g}"
+            self.allowed = f"must be {kind} ≥ {_plain(low)}"
         elif open_low:
-            self.allowed = f"must be {kind} above {low:g} and at most {high:g}"
+            self.allowed = f"must be {kind} above {_plain(low)} and at most {_plain(high)}"
         else:
-            self.allowed = f"must be {kind} between {low:g} and {high:g}"
+            self.allowed = f"must be {kind} between {_plain(low)} and {_plain(high)}"
 
     def _convert(self, value: Any, ctx: _Context) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -145,14 +161,26 @@ class _Number(_Spec):
 class _Duration(_Number):
     """A duration: number in the scenario's time unit, or a string with a unit."""
 
-    def __init__(self, *, positive: bool = False) -> None:
-        super().__init__(0.0, open_low=positive)
+    def __init__(self, *, positive: bool = False, shortest: float = 0.0) -> None:
+        super().__init__(shortest, MAX_DURATION_HOURS, open_low=positive)
+        at_least = "a positive duration" if positive else "a duration ≥ 0"
+        if shortest:
+            at_least = f"a duration of at least {shortest * 3600:g} s"
         self.allowed = (
-            "must be a positive duration" if positive else "must be a duration ≥ 0"
-        ) + " (a number or a string like '45 min')"
+            f"must be {at_least} and at most 100 years (a number or a string like '45 min')"
+        )
 
     def _convert(self, value, ctx):
         return parse_duration(value, ctx.time_unit)
+
+
+class _Money(_Number):
+    """An amount of currency: 0 up to :data:`MAX_MONEY`."""
+
+    def __init__(self, *, positive: bool = False) -> None:
+        super().__init__(0.0, MAX_MONEY, open_low=positive)
+        lowest = "above 0" if positive else "from 0"
+        self.allowed = f"must be an amount {lowest} up to {_plain(MAX_MONEY)}"
 
 
 class _Text(_Spec):
@@ -249,9 +277,9 @@ class _Distribution(_Spec):
     def _level(self, value, path, ctx, *, positive=False):
         if self.dimension == "time":
             return _Duration(positive=positive).parse(value, path, ctx)
-        low = SERVICE_SCALE[0] if self.dimension == "service" else 0.0
-        high = SERVICE_SCALE[1] if self.dimension == "service" else math.inf
-        return _Number(low, high, open_low=positive and low == 0).parse(value, path, ctx)
+        if self.dimension == "cost":
+            return _Money(positive=positive).parse(value, path, ctx)
+        return _Number(*SERVICE_SCALE).parse(value, path, ctx)
 
     def parse(self, value, path, ctx):
         if not isinstance(value, Mapping):
@@ -288,7 +316,7 @@ class _Distribution(_Spec):
             if key == "cv":
                 read[key] = _Number(0.0, open_low=True).parse(value[key], sub, ctx)
             elif key == "sd":
-                spread = _Duration() if self.dimension == "time" else _Number(0.0)
+                spread = {"time": _Duration(), "cost": _Money()}.get(self.dimension, _Number(0.0))
                 read[key] = spread.parse(value[key], sub, ctx)
             else:
                 read[key] = self._level(
