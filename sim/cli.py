@@ -277,6 +277,10 @@ def _sweep(argv: list[str]) -> int:
     parser.add_argument("--design", choices=("grid", "lhs", "sobol"), default="grid")
     parser.add_argument("--n", type=_whole(1), help="points of an lhs/sobol design")
     args = parser.parse_args(argv)
+    if args.design != "grid" and args.n is None:
+        raise ScenarioError(
+            [f"--n: missing — a {args.design} design needs its points, e.g. --n 16"]
+        )
     scenario, horizon, kpis = _prepare(args)
     params = dict(_param(text, args.design, scenario.time_unit) for text in args.param)
     table = sweep(

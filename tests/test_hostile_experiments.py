@@ -313,6 +313,7 @@ def _cli(capsys, *argv):
         ),
         (["compare", "--policy", f"a:{PROMISE}=60", "--precision", "nps"], ["--precision"]),
         (["sweep", "--param", f"{PROMISE}=30:60:true"], ["N must be a whole number"]),
+        (["sweep", "--design", "lhs", "--param", f"{PROMISE}=30:60"], ["--n: missing"]),
         (["sweep", "--param", f"{PROMISE}=1:2:100000000"], ["from 1 to 100,000"]),
         (["sweep", "--param", f"{PROMISE}=30:soon:3"], ["'soon' is not a number"]),
         (["sweep", "--param", f"{PROMISE}=30:60:2", "--kpis", "happiness"], ["--kpis"]),
