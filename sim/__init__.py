@@ -7,7 +7,6 @@
 """
 
 from sim import examples, sbg
-from sim.calibrate import Calibration, calibrate
 from sim.engine import Model, run
 from sim.experiment import (
     Comparison,
@@ -20,6 +19,7 @@ from sim.experiment import (
     sensitivity,
     sweep,
 )
+from sim.experiment.calibrate import Calibration, calibrate
 from sim.result import Result
 from sim.scenario import Scenario, ScenarioError
 from sim.version import __version__

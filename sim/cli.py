@@ -441,7 +441,7 @@ def _precision(texts: list[str]) -> dict[str, float]:
 
 
 def _calibrate(argv: list[str]) -> int:
-    from sim.calibrate import calibrate  # scipy.optimize only when calibrating
+    from sim.experiment.calibrate import calibrate  # scipy.optimize only when calibrating
 
     parser = _experiment_parser(
         "calibrate", "Fit parameters so simulated KPIs match targets (simulated moments)."

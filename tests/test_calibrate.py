@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.calibrate import IdentificationWarning, Statistics
+from sim.experiment.calibrate import IdentificationWarning, Statistics
 
 HORIZON = "20 d"
 TRUE_SHOCK = 2.0

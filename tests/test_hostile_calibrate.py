@@ -16,7 +16,9 @@ import pytest
 import sim
 from sim.metrics import KPI_NAMES, KPI_RANGES
 
-calibrate_module = importlib.import_module("sim.calibrate")  # `sim.calibrate` is the function
+calibrate_module = importlib.import_module(
+    "sim.experiment.calibrate"
+)  # `sim.calibrate` is the function
 SHOCK = {"retention.bad_episode_shock": (0.0, 6.0)}
 QUICK = dict(reps=2, horizon=240, workers=1, progress=False)
 

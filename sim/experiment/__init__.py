@@ -1,10 +1,12 @@
-"""Experiments: replications, policy comparisons, sweeps, sensitivity, optimisation.
+"""Experiments: replications, policy comparisons, sweeps, sensitivity, optimisation,
+calibration.
 
 Everything here is one call, reproducible (same seed → same numbers, whatever the executor
 or the number of workers), parallel (any ``concurrent.futures.Executor``; all local cores by
 default) and safe to interrupt (``store="sweep.sqlite"`` keeps every finished run).
 """
 
+from sim.experiment.calibrate import Calibration, calibrate
 from sim.experiment.optimize import Optimum, optimize
 from sim.experiment.replications import Comparison, Replications, compare, replicate
 from sim.experiment.runner import MODEL_VERSION, RunSpec, clear_cache, execute
@@ -14,12 +16,14 @@ from sim.experiment.sweep import design_points, sweep
 
 __all__ = [
     "MODEL_VERSION",
+    "Calibration",
     "Comparison",
     "Optimum",
     "Replications",
     "RunSpec",
     "RunStore",
     "StoreError",
+    "calibrate",
     "clear_cache",
     "compare",
     "design_points",

@@ -77,7 +77,7 @@ class RunSpec:
     ``measure`` (optional) computes more statistics from the run's
     :class:`~sim.result.Result`: a picklable callable returning ``{name: float}``, with a
     ``key`` (text identifying what it computes, part of the store key) and ``episodes``
-    (whether it needs ``Result.episodes``); see :class:`sim.calibrate.Statistics`.
+    (whether it needs ``Result.episodes``); see :class:`sim.experiment.calibrate.Statistics`.
     """
 
     scenario: Scenario

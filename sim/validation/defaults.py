@@ -37,7 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sim.calibrate import Calibration, calibrate
+from sim.experiment.calibrate import Calibration, calibrate
 from sim.validation import field, response, seed_facts
 
 #: The fitted defaults (docs/calibration.md has the fit tables); a test keeps
@@ -115,7 +115,7 @@ def fit(
 ) -> dict[str, Calibration]:
     """Run every stage in order, each starting from the values found so far (``found``: values
     to start from, e.g. of stages already run); returns the
-    :class:`~sim.calibrate.Calibration` of each stage by name, and calls ``on_stage(name,
+    :class:`~sim.experiment.calibrate.Calibration` of each stage by name, and calls ``on_stage(name,
     calibration)`` after each. Slow (tens of minutes): this is how :data:`FITTED` was found.
 
     >>> stages = fit(workers=2)  # doctest: +SKIP

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 import sim
-from sim.calibrate import Statistics
+from sim.experiment.calibrate import Statistics
 from sim.experiment.runner import RunSpec, execute
 from sim.experiment.stats import mean_ci
 from sim.metrics import KPI_NAMES
