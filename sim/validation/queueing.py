@@ -19,7 +19,7 @@ import sim
 from sim.experiment.runner import local_executor
 from sim.experiment.stats import mean_ci
 from sim.policies import QUANTILE_GAIN, QuantilePromise
-from sim.queueing import (
+from sim.validation.queueing_theory import (
     erlang_c,
     mmc_mean_sojourn,
     mmc_mean_wait,
@@ -455,7 +455,7 @@ recursion on its own random draws (tests/test_queueing.py). Read from the episod
 wait Wq is `waited`; the sojourn W = (end_day − start_day)·24 h is wait plus own service, the
 delivered time a time promise is judged on; on time means `late` is False.
 
-**Theory** (sim/queueing.py). With ρ = λ/(cμ) and θ = cμ − λ, an arrival waits with
+**Theory** (sim/validation/queueing_theory.py). With ρ = λ/(cμ) and θ = cμ − λ, an arrival waits with
 probability C (Erlang C), and then for Exp(θ): E[Wq] = C/θ and P(Wq > t) = C·e^{{−θt}}. Under
 FCFS the customer's own service is independent of its wait, so
 P(W > t) = e^{{−μt}}[1 + Cμ/(θ − μ)·(1 − e^{{−(θ−μ)t}})]; for c = 1 this is e^{{−(μ−λ)t}},

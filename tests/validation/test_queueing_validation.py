@@ -1,6 +1,6 @@
 """The queueing validation area: the theory it relies on (fast) and every check passing (slow).
 
-The closed forms in :mod:`sim.queueing` are checked against independent computations — a
+The closed forms in :mod:`sim.validation.queueing_theory` are checked against independent computations — a
 numerical convolution of the wait and service distributions, the M/M/1 exponential, and
 Monte Carlo for the finite-window quantile — before the engine is compared with them.
 """
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from scipy import integrate
 
-from sim.queueing import (
+from sim.validation.queueing_theory import (
     erlang_c,
     mm1_sojourn_quantile,
     mmc_mean_sojourn,
