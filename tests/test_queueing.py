@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.validation.queueing_theory import erlang_c, mmc_mean_wait
 from sim.rng import ARRIVAL, SERVICE, SLOTS, Streams, uniform
+from sim.validation.queueing_theory import erlang_c, mmc_mean_wait
 from sim.validation.stations import single_station
 
 REPLICATIONS = 16

@@ -19,6 +19,7 @@ import sim
 from sim.experiment.runner import local_executor
 from sim.experiment.stats import mean_ci
 from sim.policies import QUANTILE_GAIN, QuantilePromise
+from sim.validation.checks import Check
 from sim.validation.queueing_theory import (
     erlang_c,
     mmc_mean_sojourn,
@@ -28,7 +29,6 @@ from sim.validation.queueing_theory import (
     mmc_wait_quantile,
     mmc_wait_survival,
 )
-from sim.validation.checks import Check
 from sim.validation.stations import single_station
 
 AREA = "queueing"

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from scipy import integrate
 
+from sim.validation import queueing, verdict
 from sim.validation.queueing_theory import (
     erlang_c,
     mm1_sojourn_quantile,
@@ -24,7 +25,6 @@ from sim.validation.queueing_theory import (
     mmc_wait_survival,
     windowed_quantile_coverage,
 )
-from sim.validation import queueing, verdict
 
 # (servers, arrival rate) with μ = 1: θ = cμ − λ below, equal to (c = 2, λ = 1) and above μ
 QUEUES = [(1, 0.5), (1, 0.95), (2, 1.0), (3, 2.4), (4, 2.0), (4, 3.8), (8, 7.0)]
