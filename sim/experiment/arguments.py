@@ -20,7 +20,9 @@ import math
 import numbers
 import warnings
 from collections.abc import Iterable, Mapping
-from typing import Any
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import Any, TypedDict
 
 from sim.engine import workload
 from sim.scenario import Scenario, ScenarioError, suggest
@@ -44,6 +46,23 @@ RESERVED_COLUMNS = (
 #: The most runs one call may make: a day of computing at a few seconds a run on a laptop.
 #: Split a bigger design into several calls sharing one store.
 MAX_RUNS = 100_000
+
+
+class RunOptions(TypedDict, total=False):
+    """How an experiment's runs are executed: the keywords every experiment takes.
+
+    ``executor``: any ``concurrent.futures.Executor`` (a dask ``client.get_executor()``
+    included); default, a process pool on all local cores. ``workers``: that pool's size.
+    ``store``: an SQLite file (or :class:`~sim.experiment.store.RunStore`) keeping every
+    finished run, so a re-run resumes. ``cache``: the run cache (default: on inside a
+    notebook). ``progress``: a progress bar (default on).
+    """
+
+    executor: Executor | None
+    workers: int | None
+    store: str | Path | None
+    cache: bool | str | Path | None
+    progress: bool
 
 
 class ArgumentError(ScenarioError):
@@ -79,6 +98,18 @@ class Arguments:
     def seed(self, value: Any) -> int | None:
         """A random seed: any whole number ≥ 0."""
         return self.whole(value, "seed", minimum=0)
+
+    def run_options(self, options: Mapping[str, Any]) -> int | None:
+        """Check :class:`RunOptions` keywords (a misspelt one would otherwise be ignored);
+        return the workers."""
+        known = list(RunOptions.__annotations__)
+        for name, value in options.items():
+            if name not in known:
+                self.fail(
+                    name, value, f"not an option{suggest(name, known)}; use {', '.join(known)}"
+                )
+        self.executor(options.get("executor"))
+        return self.workers(options.get("workers"))
 
     def scenario(self, value: Any, name: str = "scenario") -> None:
         """A :class:`~sim.scenario.Scenario` object (not a name or a path)."""

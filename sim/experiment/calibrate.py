@@ -59,15 +59,14 @@ import sys
 import uuid
 import warnings
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from sim.experiment.arguments import Arguments
+from sim.experiment.arguments import Arguments, RunOptions
 from sim.experiment.runner import RunsFailedError, RunSpec, execute, local_executor
 from sim.experiment.stats import mean_ci
 from sim.metrics import KPI_NAMES, KPI_RANGES
@@ -419,11 +418,7 @@ def calibrate(
     tolerance: float = 0.01,
     step: float = 0.1,
     diagnostics: bool = True,
-    executor: Executor | None = None,
-    workers: int | None = None,
-    store=None,
-    cache: bool | None = None,
-    progress: bool = True,
+    **options: Unpack[RunOptions],
 ) -> Calibration:
     """Fit ``params`` so the simulated means of ``targets`` match them (see the module doc).
 
@@ -469,8 +464,8 @@ def calibrate(
         arguments.fail("step", step, "a fraction of each range in (0, 0.5], e.g. 0.1")
     if not (_real(tolerance) and 0 < tolerance < 1):
         arguments.fail("tolerance", tolerance, "a fraction of each range in (0, 1), e.g. 0.01")
-    arguments.executor(executor)
-    workers = arguments.workers(workers)
+    workers = arguments.run_options(options)
+    executor, progress = options.get("executor"), options.get("progress", True)
     measure, known = None, list(KPI_NAMES)
     try:
         measure = None if statistics is None else Statistics(statistics)
@@ -519,7 +514,7 @@ def calibrate(
         reps,
         seed,
         hours,
-        dict(executor=pool, workers=1, store=store, cache=cache),
+        dict(executor=pool, workers=1, store=options.get("store"), cache=options.get("cache")),
     )
     diagnostic_points = 4 * len(space) if diagnostics else 0
     bar = tqdm(

@@ -24,14 +24,13 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
 
-from sim.experiment.arguments import Arguments
+from sim.experiment.arguments import Arguments, RunOptions
 from sim.experiment.stats import Interval, mean_ci
 from sim.experiment.sweep import sweep
 from sim.metrics import KPI_NAMES
@@ -100,12 +99,7 @@ def optimize(
     horizon: float | str | None = None,
     points: int = 9,
     refine: bool = True,
-    *,
-    executor: Executor | None = None,
-    workers: int | None = None,
-    store=None,
-    cache: bool | None = None,
-    progress: bool = True,
+    **options: Unpack[RunOptions],
 ) -> Optimum:
     """The best value of one or two ``lever`` paths within ``bounds`` for ``objective``.
 
@@ -126,16 +120,7 @@ def optimize(
     grid = (points or 2) ** len(levers) * (2 if refine else 1)
     arguments.runs(grid * (reps or 2), f"up to {grid:,} candidates × {reps} replications")
     arguments.done()
-    common = dict(
-        reps=reps,
-        seed=seed,
-        horizon=horizon,
-        executor=executor,
-        workers=workers,
-        store=store,
-        cache=cache,
-        progress=progress,
-    )
+    common = dict(reps=reps, seed=seed, horizon=horizon, **options)
     axes = [_axis(low, high, points, integer) for low, high, integer in ranges]
     grid = [dict(zip(levers, combo, strict=True)) for combo in itertools.product(*axes)]
     runs = sweep(scenario, {}, points=grid, **common)

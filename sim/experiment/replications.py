@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
 import pandas as pd
 
-from sim.experiment.arguments import Arguments
+from sim.experiment.arguments import Arguments, RunOptions
 from sim.experiment.runner import Execution, RunSpec, execute
 from sim.experiment.stats import Interval, mean_ci, precise_enough
 from sim.metrics import KPI_NAMES
@@ -92,11 +91,7 @@ def replicate(
     *,
     precision: Mapping[str, float] | None = None,
     max_reps: int = 200,
-    executor: Executor | None = None,
-    workers: int | None = None,
-    store=None,
-    cache: bool | None = None,
-    progress: bool = True,
+    **options: Unpack[RunOptions],
 ) -> Replications:
     """Independent replications of ``scenario``: tidy runs and a summary with 95% CIs.
 
@@ -107,8 +102,8 @@ def replicate(
     kpis = list(KPI_NAMES)
     arguments = Arguments()  # everything is checked before anything runs
     arguments.scenario(scenario)
-    reps, max_reps, seed, hours, targets, workers = _common(
-        arguments, scenario, reps, max_reps, seed, horizon, precision, executor, workers
+    reps, max_reps, seed, hours, targets = _common(
+        arguments, scenario, reps, max_reps, seed, horizon, precision, options
     )
     arguments.done()
 
@@ -125,7 +120,7 @@ def replicate(
         reps,
         max_reps,
         "replications",
-        dict(executor=executor, workers=workers, store=store, cache=cache, progress=progress),
+        options,
     )
     summary, _ = _summary(wide, kpis)
     runs = wide.melt(id_vars=["replication"], value_vars=kpis, var_name="kpi")
@@ -133,9 +128,7 @@ def replicate(
     return Replications(runs=runs, summary=summary, manifest=manifest)
 
 
-def _common(
-    arguments, scenario, reps, max_reps, seed, horizon, precision, executor, workers, variants=1
-):
+def _common(arguments, scenario, reps, max_reps, seed, horizon, precision, options, variants=1):
     """The arguments :func:`replicate` and :func:`compare` share, checked (``variants``:
     how many scenarios each replication runs)."""
     reps = arguments.whole(reps, "reps")
@@ -143,11 +136,10 @@ def _common(
     seed = arguments.seed(seed)
     hours = arguments.horizon(scenario, horizon) if isinstance(scenario, Scenario) else None
     targets = arguments.precision(precision, KPI_NAMES)
-    arguments.executor(executor)
-    workers = arguments.workers(workers)
+    arguments.run_options(options)
     most = max(reps or 1, max_reps or 1) if targets else reps or 1
     arguments.runs(most * variants, f"{variants} × {most:,} replications")
-    return reps, max_reps, seed, hours, targets, workers
+    return reps, max_reps, seed, hours, targets
 
 
 def _run_until_precise(specs, widest, targets, reps, max_reps, description, options):
@@ -254,11 +246,7 @@ def compare(
     crn: bool = True,
     precision: Mapping[str, float] | None = None,
     max_reps: int = 200,
-    executor: Executor | None = None,
-    workers: int | None = None,
-    store=None,
-    cache: bool | None = None,
-    progress: bool = True,
+    **options: Unpack[RunOptions],
 ) -> Comparison:
     """Compare policies with common random numbers and paired differences.
 
@@ -272,7 +260,7 @@ def compare(
     kpis = list(KPI_NAMES)
     arguments = Arguments()  # everything is checked before anything runs
     arguments.scenario(scenario)
-    reps, max_reps, seed, hours, targets, workers = _common(
+    reps, max_reps, seed, hours, targets = _common(
         arguments,
         scenario,
         reps,
@@ -280,8 +268,7 @@ def compare(
         seed,
         horizon,
         precision,
-        executor,
-        workers,
+        options,
         variants=len(policies) if isinstance(policies, Mapping) else 1,
     )
     if not isinstance(policies, Mapping) or not policies:
@@ -331,7 +318,7 @@ def compare(
         reps,
         max_reps,
         "policy runs",
-        dict(executor=executor, workers=workers, store=store, cache=cache, progress=progress),
+        options,
     )
     differences, _ = _paired(runs, names, baseline, kpis)
     summary = _policy_summary(runs, names, kpis)

@@ -36,14 +36,14 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
 from sim.engine import run
-from sim.experiment.arguments import Arguments
+from sim.experiment.arguments import Arguments, RunOptions
 from sim.experiment.store import RunStore
 from sim.metrics import KPI_NAMES
 from sim.scenario import Scenario
@@ -294,25 +294,21 @@ def local_executor(workers: int | None, runs: int) -> tuple[Executor | None, int
 
 
 def execute(
-    specs: list[RunSpec],
-    *,
-    executor: Executor | None = None,
-    workers: int | None = None,
-    store: str | Path | RunStore | None = None,
-    cache: bool | str | Path | None = False,
-    progress: bool = True,
-    description: str = "runs",
+    specs: list[RunSpec], *, description: str = "runs", **options: Unpack[RunOptions]
 ) -> Execution:
-    """Run ``specs``, skipping those already in ``store`` or the cache; return every outcome.
+    """Run ``specs``, skipping those already in the store or the cache; return every outcome.
 
-    Each finished run is written to the store (and cache) the moment it returns. A run that
-    raises is recorded with its error and the others go on. On Ctrl-C the pending runs are
-    cancelled and everything finished stays stored; re-running the same call resumes.
+    ``options`` are the :class:`~sim.experiment.arguments.RunOptions` every experiment
+    takes (executor, workers, store, cache, progress). Each finished run is written to the
+    store (and cache) the moment it returns. A run that raises is recorded with its error
+    and the others go on. On Ctrl-C the pending runs are cancelled and everything finished
+    stays stored; re-running the same call resumes.
     """
     arguments = Arguments()
-    arguments.executor(executor)
-    workers = arguments.workers(workers)
+    workers = arguments.run_options(options)
     arguments.done()
+    executor, store = options.get("executor"), options.get("store")
+    cache, progress = options.get("cache"), options.get("progress", True)
     started = time.perf_counter()
     stores, opened = _open_stores(store, cache)
     outcomes: dict[int, Outcome] = {}

@@ -54,13 +54,12 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Executor
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
 
-from sim.experiment.arguments import Arguments
+from sim.experiment.arguments import Arguments, RunOptions
 from sim.experiment.sweep import sweep
 from sim.metrics import KPI_NAMES
 from sim.scenario import Scenario
@@ -180,12 +179,7 @@ def sensitivity(
     reps: int = 1,
     seed: int = 1,
     horizon: float | str | None = None,
-    *,
-    executor: Executor | None = None,
-    workers: int | None = None,
-    store=None,
-    cache: bool | None = None,
-    progress: bool = True,
+    **options: Unpack[RunOptions],
 ) -> pd.DataFrame:
     """Rank the parameters in ``ranges`` by their influence on each KPI in ``outputs``.
 
@@ -249,11 +243,7 @@ def sensitivity(
         reps=reps,
         seed=seed,
         horizon=horizon,
-        executor=executor,
-        workers=workers,
-        store=store,
-        cache=cache,
-        progress=progress,
+        **options,
     )
     failed = table["error"].notna()
     if failed.any():

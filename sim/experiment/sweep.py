@@ -25,13 +25,12 @@ import math
 import numbers
 import warnings
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import pandas as pd
 
-from sim.experiment.arguments import RESERVED_COLUMNS, Arguments
+from sim.experiment.arguments import RESERVED_COLUMNS, Arguments, RunOptions
 from sim.experiment.runner import RunSpec, execute
 from sim.metrics import KPI_NAMES
 from sim.scenario import Scenario
@@ -137,11 +136,7 @@ def sweep(
     horizon: float | str | None = None,
     *,
     points: list[dict[str, Any]] | None = None,
-    executor: Executor | None = None,
-    workers: int | None = None,
-    store=None,
-    cache: bool | None = None,
-    progress: bool = True,
+    **options: Unpack[RunOptions],
 ) -> pd.DataFrame:
     """Run every design point × ``reps`` replications; one tidy row per run.
 
@@ -156,8 +151,7 @@ def sweep(
     reps = arguments.whole(reps, "reps")
     seed = arguments.seed(seed)
     hours = arguments.horizon(scenario, horizon) if isinstance(scenario, Scenario) else None
-    arguments.executor(executor)
-    workers = arguments.workers(workers)
+    arguments.run_options(options)
     if points is None:
         _check_design(arguments, params, design, n, seed, reps)
     elif not isinstance(points, Sequence) or not points:
@@ -175,15 +169,7 @@ def sweep(
         for i, (variant, point) in enumerate(zip(variants, points, strict=True))
         for r in range(reps)
     ]
-    execution = execute(
-        specs,
-        executor=executor,
-        workers=workers,
-        store=store,
-        cache=cache,
-        progress=progress,
-        description="sweep",
-    )
+    execution = execute(specs, description="sweep", **options)
     table = execution.frame()
     table.attrs["manifest"] = execution.manifest(
         design=design, params=list(points[0]), points=len(points), reps=reps
