@@ -69,6 +69,14 @@ FAST = dict(horizon="2 d", progress=False, workers=1)
             ["executor", "a class", "ProcessPoolExecutor(4)"],
         ),
         (lambda s: sim.replicate("pizza", reps=2, **FAST), ["scenario: 'pizza'", "examples.load"]),
+        (
+            lambda s: sim.sweep(s, {PROMISE: [30]}, horizon="2 d", worker=1, progress=False),
+            ["worker: 1 — not an option; did you mean 'workers'?"],
+        ),
+        (
+            lambda s: sim.compare(s, {"a": {}}, reps=2, horizon="2 d", stor="x.sqlite"),
+            ["stor: 'x.sqlite' — not an option; did you mean 'store'?"],
+        ),
         (lambda s: sim.compare(s, {}, reps=2, **FAST), ["policies"]),
         (lambda s: sim.compare(s, {"": {}}, reps=2, **FAST), ["policies: ''", "non-empty"]),
         (lambda s: sim.compare(s, {"a": {}}, baseline="b", reps=2, **FAST), ["baseline: 'b'"]),
