@@ -56,8 +56,11 @@ EDGE_U = [
     1 - 1e-12,
     1 - 2.0**-53,
 ]
-SLOW = settings(max_examples=60, deadline=None)
-FAST = settings(max_examples=200, deadline=None)
+# derandomized: CI draws the same examples every time, so a failure is reproducible
+SLOW = settings(max_examples=60, deadline=None, derandomize=True)
+FAST = settings(max_examples=200, deadline=None, derandomize=True)
+#: Decades of the largest level a field allows: money ≤ 10¹², durations ≤ 876,000 h.
+LEVELS = 12
 
 
 def magnitudes(low: int, high: int):
@@ -171,7 +174,7 @@ def test_exponential_at_the_largest_double():
 
 
 @FAST
-@given(mean=magnitudes(-323, 290), cv=magnitudes(-324, 309))
+@given(mean=magnitudes(-323, LEVELS), cv=magnitudes(-324, 309))
 def test_lognormal_over_its_range(mean, cv):
     d = LogNormal(mean, cv)  # cv² overflowed (OverflowError) beyond cv ~1.3e154
     assert_in_support(draws(d))
@@ -180,7 +183,7 @@ def test_lognormal_over_its_range(mean, cv):
 
 
 @FAST
-@given(mean=magnitudes(-323, 290), cv=magnitudes(-324, 309))
+@given(mean=magnitudes(-323, LEVELS), cv=magnitudes(-324, 309))
 def test_gamma_over_its_range(mean, cv):
     d = Gamma(mean, cv)  # 1/cv² was ZeroDivisionError below ~1e-162, OverflowError above 1e154
     assert_in_support(draws(d))
