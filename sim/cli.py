@@ -27,7 +27,7 @@ import numpy as np
 
 from sim import examples
 from sim.engine import run
-from sim.experiment import RunStore, StoreError, compare, sweep
+from sim.experiment import RunStore, StoreError, calibrate, compare, sweep
 from sim.experiment.arguments import MAX_RUNS
 from sim.experiment.runner import RunsFailedError
 from sim.metrics import KPI_NAMES
@@ -441,8 +441,6 @@ def _precision(texts: list[str]) -> dict[str, float]:
 
 
 def _calibrate(argv: list[str]) -> int:
-    from sim.experiment.calibrate import calibrate  # scipy.optimize only when calibrating
-
     parser = _experiment_parser(
         "calibrate", "Fit parameters so simulated KPIs match targets (simulated moments)."
     )

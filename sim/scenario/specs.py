@@ -363,7 +363,8 @@ class _Distribution(_Spec):
 
 
 class _Promise(_Spec):
-    """A promise: a level (fixed) or ``{policy = "quantile" | "buffer" | "fixed", ...}``."""
+    """A promise: a level (fixed) or ``{policy = ..., ...}`` with a policy of
+    :data:`sim.policies.PROMISE_POLICIES` (fixed, quantile, buffer, dynamic, match)."""
 
     def __init__(self, dimension: str) -> None:
         self.dimension = dimension
