@@ -82,6 +82,10 @@ def derive_key(key: int, purpose: int, index: int) -> int:
     return mix64(((key ^ purpose) + (index + 1) * _GOLDEN) & _MASK)
 
 
+#: Seeds go into a ``numpy.random.SeedSequence``; 128 bits is all the entropy it keeps.
+MAX_SEED = 2**128
+
+
 class Streams:
     """Root of all randomness in one run, derived from an integer seed.
 

@@ -36,7 +36,7 @@ FAST = dict(horizon="2 d", progress=False, workers=1)
         (lambda s: sim.replicate(s, reps=0, **FAST), ["reps: 0", "whole number ≥ 1"]),
         (lambda s: sim.replicate(s, reps=2.5, **FAST), ["reps: 2.5", "whole number"]),
         (lambda s: sim.replicate(s, reps=True, **FAST), ["reps: True", "whole number"]),
-        (lambda s: sim.replicate(s, reps=2, seed=-1, **FAST), ["seed: -1", "≥ 0"]),
+        (lambda s: sim.replicate(s, reps=2, seed=-1, **FAST), ["seed: -1", "from 0 to 2^128 − 1"]),
         (lambda s: sim.replicate(s, reps=2, seed="abc", **FAST), ["seed: 'abc'"]),
         (
             lambda s: sim.replicate(s, reps=2, horizon="1e400 h", progress=False, workers=1),
@@ -92,16 +92,20 @@ FAST = dict(horizon="2 d", progress=False, workers=1)
         (lambda s: sim.sweep(s, {PROMISE: [30]}, design="random", **FAST), ["design: 'random'"]),
         (
             lambda s: sim.sweep(s, {PROMISE: list(range(1000)), "wom.reach": [1] * 200}, **FAST),
-            ["runs: '200,000 (200,000 points × 1 replications)'", "split"],
+            ["runs: '200,000 (200,000 × 1)'", "split"],
         ),
         (lambda s: sim.replicate(s, reps=10**9, **FAST), ["runs:", "more than the 100,000"]),
+        (lambda s: sim.replicate(s, reps=10**5000, **FAST), ["runs: 'more than 10^15"]),
+        (lambda s: sim.replicate(s, reps=-(10**5000), **FAST), ["reps: <int>", "≥ 1"]),
+        (lambda s: sim.replicate(s, reps=2, seed=10**5000, **FAST), ["seed: <int>", "2^128"]),
+        (lambda s: sim.replicate(s, reps=2, seed=2**128, **FAST), ["seed:", "2^128 − 1"]),
         (
             lambda s: sim.compare(s, {"a": {}, "b": {}}, reps=60_000, **FAST),
-            ["runs: '120,000 (2 × 60,000 replications)'"],
+            ["runs: '120,000 (2 × 60,000)'"],
         ),
         (
             lambda s: sim.sensitivity(s, {PROMISE: (30, 60)}, n=10**6, **FAST),
-            ["runs:", "3 points"],
+            ["runs: '3,000,000 (1,000,000 × 3 × 1)'"],
         ),
         (lambda s: sim.optimize(s, PROMISE, (30, 60), reps=1, **FAST), ["reps: 1", "≥ 2"]),
         (
@@ -136,6 +140,12 @@ def test_more_workers_than_cores_are_capped_with_a_warning(pizza):
     with pytest.warns(RuntimeWarning, match="workers=1000: this machine has"):
         reps = sim.replicate(pizza, reps=2, horizon="2 d", workers=1000, progress=False)
     assert reps.manifest["workers"] <= (os.cpu_count() or 1)
+
+
+@pytest.mark.parametrize("seed", ["abc", -1, 1.5, 2**128, pytest.param(10**5000, id="5000 digits")])
+def test_a_single_run_names_a_bad_seed(pizza, seed):
+    with pytest.raises(sim.ScenarioError, match=r"seed: .* — must be a whole number from 0"):
+        sim.run(pizza, seed=seed, horizon="1 d", progress=False)
 
 
 def test_numpy_integers_are_whole_numbers(pizza):

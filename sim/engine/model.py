@@ -17,6 +17,7 @@ True
 from __future__ import annotations
 
 import math
+import numbers
 import time
 
 import numpy as np
@@ -35,9 +36,9 @@ from sim.engine.scoring import Visit
 from sim.metrics import customer_table, episode_table
 from sim.policies import QuoteContext
 from sim.result import Result
-from sim.rng import Streams
+from sim.rng import MAX_SEED, Streams
 from sim.scenario import Scenario, ScenarioError
-from sim.units import DurationError, horizon_hours
+from sim.units import DurationError, horizon_hours, shown
 
 #: Seconds of wall time before a single run shows its progress bar.
 PROGRESS_AFTER_S = 3.0
@@ -59,9 +60,9 @@ class Model:
         self.scenario = scenario
         self.seed = seed
         self.horizon = _horizon(scenario.horizon if horizon is None else horizon)
-        too_much = workload(scenario, self.horizon)
-        if too_much:
-            raise ScenarioError([too_much])
+        problems = [p for p in (seed_problem(seed), workload(scenario, self.horizon)) if p]
+        if problems:
+            raise ScenarioError(problems)
         self.env = simpy.Environment()
         self.streams = Streams(seed)
         self.plan = JourneyPlan(scenario)
@@ -185,6 +186,20 @@ def _horizon(horizon: float | str) -> float:
         return horizon_hours(horizon)
     except DurationError as error:
         raise ScenarioError([f"horizon: {horizon!r} — {error.reason}"]) from None
+
+
+def seed_problem(seed: object) -> str:
+    """Why ``seed`` cannot seed a run ('' if it can): a whole number from 0 to 2¹²⁸ − 1
+    (what a ``numpy.random.SeedSequence`` keeps), or a seed sequence.
+
+    >>> seed_problem(7), seed_problem(-1)
+    ('', 'seed: -1 — must be a whole number from 0 to 2^128 − 1')
+    """
+    if isinstance(seed, np.random.SeedSequence):
+        return ""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < MAX_SEED:
+        return f"seed: {shown(seed)} — must be a whole number from 0 to 2^128 − 1"
+    return ""
 
 
 def workload(scenario: Scenario, hours: float) -> str:

@@ -11,7 +11,7 @@ catch bad input catch both.
 >>> arguments.whole(0, "reps")
 >>> arguments.seed(-1)
 >>> arguments.problems
-['reps: 0 — must be a whole number ≥ 1', 'seed: -1 — must be a whole number ≥ 0']
+['reps: 0 — must be a whole number ≥ 1', 'seed: -1 — must be a whole number from 0 to 2^128 − 1']
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, TypedDict
 
-from sim.engine import workload
+from sim.engine.model import seed_problem, workload
 from sim.scenario import Scenario, ScenarioError, suggest
-from sim.units import DurationError, format_duration, horizon_hours
+from sim.units import DurationError, format_duration, horizon_hours, shown
 
 #: Columns every run table has besides its labels: a sweep parameter or a label with one of
 #: these names would overwrite it.
@@ -65,6 +65,15 @@ class RunOptions(TypedDict, total=False):
     progress: bool
 
 
+def _count(n: int) -> str:
+    """A count with thousands separators, or words where it has too many digits to print.
+
+    >>> _count(120_000), _count(10**5000)
+    ('120,000', 'more than 10^15')
+    """
+    return f"{n:,}" if n < 10**15 else "more than 10^15"
+
+
 class ArgumentError(ScenarioError):
     """Arguments of a run or an experiment that cannot be used (one line per problem)."""
 
@@ -76,8 +85,7 @@ class Arguments:
         self.problems: list[str] = []
 
     def fail(self, name: str, value: Any, fix: str) -> None:
-        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-        self.problems.append(f"{name}: {shown} — {fix}")
+        self.problems.append(f"{name}: {shown(value)} — {fix}")
 
     def done(self) -> None:
         """Raise :class:`ArgumentError` if any check failed."""
@@ -96,8 +104,12 @@ class Arguments:
         return int(value)
 
     def seed(self, value: Any) -> int | None:
-        """A random seed: any whole number ≥ 0."""
-        return self.whole(value, "seed", minimum=0)
+        """A random seed (see :func:`sim.engine.model.seed_problem`)."""
+        problem = seed_problem(value)
+        if problem:
+            self.problems.append(problem)
+            return None
+        return int(value)
 
     def run_options(self, options: Mapping[str, Any]) -> int | None:
         """Check :class:`RunOptions` keywords (a misspelt one would otherwise be ignored);
@@ -160,12 +172,15 @@ class Arguments:
                 "client.get_executor()), or leave it out to use all local cores",
             )
 
-    def runs(self, count: float, how: str) -> None:
-        """Refuse a call that would make more than :data:`MAX_RUNS` runs."""
+    def runs(self, *factors: int) -> None:
+        """Refuse a call whose runs (the product of ``factors``: points, policies,
+        replications…) would be more than :data:`MAX_RUNS`."""
+        count = math.prod(factors)
         if count > MAX_RUNS:
+            how = " × ".join(_count(f) for f in factors)
             self.fail(
                 "runs",
-                f"{count:,.0f} ({how})",
+                f"{_count(count)} ({how})",
                 f"more than the {MAX_RUNS:,} one call may make; use fewer points or "
                 "replications, or split the design into calls sharing one store",
             )

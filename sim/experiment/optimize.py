@@ -118,7 +118,7 @@ def optimize(
     reps = arguments.whole(reps, "reps", minimum=2)
     arguments.kpis([objective], KPI_NAMES, "objective")
     grid = (points or 2) ** len(levers) * (2 if refine else 1)
-    arguments.runs(grid * (reps or 2), f"up to {grid:,} candidates × {reps} replications")
+    arguments.runs(grid, reps or 2)
     arguments.done()
     common = dict(reps=reps, seed=seed, horizon=horizon, **options)
     axes = [_axis(low, high, points, integer) for low, high, integer in ranges]

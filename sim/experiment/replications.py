@@ -138,7 +138,7 @@ def _common(arguments, scenario, reps, max_reps, seed, horizon, precision, optio
     targets = arguments.precision(precision, KPI_NAMES)
     arguments.run_options(options)
     most = max(reps or 1, max_reps or 1) if targets else reps or 1
-    arguments.runs(most * variants, f"{variants} × {most:,} replications")
+    arguments.runs(variants, most)
     return reps, max_reps, seed, hours, targets
 
 

@@ -217,7 +217,7 @@ def sensitivity(
     n = arguments.whole(n, "n")
     arguments.seed(seed)
     per_sample = len(ranges) + (2 if method == "sobol" else 1)
-    arguments.runs((n or 1) * per_sample * (reps or 1), f"{n} × {per_sample} points × {reps}")
+    arguments.runs(n or 1, per_sample, reps or 1)
     arguments.done()
     paths = list(ranges)
     problem = {"num_vars": len(paths), "names": paths, "bounds": bounds}

@@ -103,7 +103,7 @@ def _check_design(arguments: Arguments, params, design, n, seed, reps=1) -> list
             _range(arguments, path, params[path])
     if design in ("lhs", "sobol"):
         points = arguments.whole(n, "n") or 1
-    arguments.runs(points * (reps or 1), f"{points:,} points × {reps or 1} replications")
+    arguments.runs(points, reps or 1)
     return paths
 
 
@@ -159,7 +159,7 @@ def sweep(
     else:
         design = "points"
         arguments.labels(list(points[0]), "points", RESERVED_COLUMNS + KPI_NAMES)
-        arguments.runs(len(points) * (reps or 1), f"{len(points):,} points × {reps} replications")
+        arguments.runs(len(points), reps or 1)
     arguments.done()
     if design != "points":
         points = design_points(params, design, n, seed)
