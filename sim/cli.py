@@ -21,6 +21,7 @@ import argparse
 import os
 import sys
 import tomllib
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ import numpy as np
 from sim import examples
 from sim.engine import run
 from sim.experiment import RunStore, StoreError, calibrate, compare, sweep
-from sim.experiment.arguments import MAX_RUNS
+from sim.experiment.arguments import MAX_RUNS, ShortHorizonWarning
 from sim.experiment.runner import RunsFailedError
 from sim.metrics import KPI_NAMES
 from sim.scenario import Scenario, ScenarioError, suggest
@@ -157,11 +158,14 @@ def _scenario_and_horizon(args) -> tuple[Scenario, float | None]:
         hours = horizon_hours(value, scenario.time_unit)
     except DurationError as error:
         raise ScenarioError([f"--horizon: {args.horizon!r} — {error.reason}"]) from None
-    if hours < 24:
-        unit = "" if isinstance(value, str) else f" {scenario.time_unit} (the scenario's unit)"
+    if hours < 24:  # said here, in the option's words, instead of by the experiments
+        warnings.simplefilter("ignore", ShortHorizonWarning)
+        bare = not isinstance(value, str)
+        unit = f" {scenario.time_unit} (the scenario's unit)" if bare else ""
+        hint = f"; write e.g. --horizon {args.horizon.strip()}d for days" if bare else ""
         print(
             f"warning: --horizon {args.horizon}{unit} is {format_duration(hours)}, shorter "
-            f"than one day; write e.g. --horizon {args.horizon.strip()}d for days",
+            f"than one day{hint}",
             file=sys.stderr,
         )
     return scenario, hours

@@ -379,6 +379,23 @@ def test_param_ranges_may_carry_units(capsys):
     assert "30" in out and "60" in out  # in the scenario's minutes
 
 
+def test_a_short_horizon_with_a_unit_warns_once_without_a_days_hint(capsys):
+    code, _, err = _cli(
+        capsys,
+        "compare",
+        "--policy",
+        f"a:{PROMISE}=60",
+        "--reps",
+        "1",
+        "--horizon",
+        "12h",
+        "--workers",
+        "1",
+    )
+    assert code == 0
+    assert err.count("shorter than one day") == 1 and "12hd" not in err
+
+
 def test_bare_horizon_is_in_the_scenarios_unit_and_short_ones_warn(capsys):
     code, out, err = _cli(capsys, "--horizon", "120")  # pizza's unit is minutes
     assert code == 0

@@ -74,6 +74,10 @@ def _count(n: int) -> str:
     return f"{n:,}" if n < 10**15 else "more than 10^15"
 
 
+class ShortHorizonWarning(UserWarning):
+    """A horizon shorter than one day: few customers come back in it."""
+
+
 class ArgumentError(ScenarioError):
     """Arguments of a run or an experiment that cannot be used (one line per problem)."""
 
@@ -151,7 +155,7 @@ class Arguments:
             warnings.warn(
                 f"horizon {value!r} is {format_duration(hours)}, shorter than one day: few "
                 f"customers come back in it{hint}",
-                UserWarning,
+                ShortHorizonWarning,
                 stacklevel=3,
             )
         return hours
