@@ -17,14 +17,16 @@ The chain, for customer i at touchpoint k and dimension j::
     d = direction·(D − E)/jnd                   disconfirmation      (Oliver 1980)
     d' = sign(d)·max(|d| − z, 0)                zone of tolerance    (Zeithaml et al. 1993)
     v = k⁺·d'^α  or  −λ·(−d')^β                  asymmetric value     (Tversky & Kahneman 1992)
-    q = γ·u  or  γ·λ·u  (u < 0)                 quality vs the norm  (Mittal et al. 1998)
+    q = γ·u  or  γ·λ·u  (u < 0)                 quality vs the norm  (Mittal et al. 1998),
+                                                no credit beyond a promise (Gneezy & Epley)
     k = clip(1 − (shortfall − z)/fade, 0, 1)    how kept the promise feels (continuous)
     s_k = Σ_j w_kj(q_kj + v_kj) + κ·min_j k_kj  touchpoint utility   (Anderson & Sullivan 1993;
                                                                       Gneezy & Epley 2014)
     S = tanh(Σ_k I_k s_k / Σ_k I_k / scale)     episode satisfaction
 
-After the episode: trust, prior and attitude update; the customer talks (surprise and
-advocacy), acts on a habit-damped satisfaction and may leave (a proportional hazard).
+After the episode: trust, prior and attitude update; the customer talks about what
+surprised them, acts on a habit-damped satisfaction and may leave (a proportional hazard);
+between purchases, satisfied customers recommend the firm when asked for advice.
 
 >>> float(value(np.array(-1.0))) / float(value(np.array(1.0), gain_slope=1.0))
 -2.25
@@ -160,6 +162,26 @@ def quality(
     2.0
     """
     return np.asarray(direction) * (np.asarray(delivered) - norm) / jnd
+
+
+def credited_quality(quality_gap: ArrayLike, promised_gap: ArrayLike):
+    """Quality a customer credits on a promised attribute, in jnd against the market norm:
+    a gain above the norm counts only up to the level that was promised.
+
+    Gneezy & Epley (2014) find that exceeding a promise is not evaluated better than keeping
+    it, even though the outcome improves: a kept promise is what people reward, and
+    delivering beyond it adds (almost) nothing — what little it adds is the gain slope k⁺ of
+    :func:`value`. So the quality term stops rising once delivery passes the promise (or the
+    norm, where the promise itself is below the norm). Quality below the norm always counts
+    in full, promise or not. ``promised_gap`` is :func:`quality` of the promised level; NaN
+    (nothing promised) leaves the quality as it is. Continuous in the delivered level.
+
+    >>> credited_quality(np.array([3.0, 1.0, -2.0, 3.0, 1.0]),
+    ...                  np.array([2.0, 2.0, 2.0, -1.0, np.nan])).tolist()
+    [2.0, 1.0, -2.0, 0.0, 1.0]
+    """
+    u, cap = np.asarray(quality_gap, dtype=float), np.asarray(promised_gap, dtype=float)
+    return np.where(np.isnan(cap), u, np.minimum(u, np.maximum(cap, 0.0)))
 
 
 def quality_value(
@@ -458,24 +480,17 @@ def talk_probabilities(
     positive_slope: float = 0.35,
     negative_slope: float = 0.608,
     curvature: float = 1.0,
-    advocacy: float = 1.0,
     referral_bonus: float = 0.0,
-    track_record: ArrayLike = 1.0,
 ) -> tuple:
     """Probabilities of praising and of criticising to others after an episode.
 
     People talk about what *surprised* them, not about what went as expected (Anderson
     1998: an asymmetric U, dissatisfied customers talk more, but less than folklore says).
     ``surprise`` ∈ [−1, 1] is the felt disconfirmation beyond the zone of tolerance, squashed
-    like satisfaction; a delivery exactly as expected has surprise 0. Satisfied customers
-    also recommend unprompted, more the happier they are and the longer their good record
-    (Reichheld 2003): praise grows with ``attitude`` (mean satisfaction, −1…1) above 0 times
-    ``track_record`` (0…1, :func:`track_record`), reaching ``advocacy`` for a long-standing
-    fan at +1. So a brand whose customers are content is praised more often
-    than it is criticised — East, Hammond & Wright (2007) find positive word of mouth
-    outnumbering negative for every brand studied, about 3 : 1 — while a first-time customer
-    with nothing surprising to tell says little. A referral programme adds to praise from
-    satisfied customers.
+    like satisfaction; a delivery exactly as expected has surprise 0, and so little talk. The
+    recommendations satisfied customers give when others ask for advice do not follow a
+    purchase: they come at their own pace (:func:`advice_rate`). A referral programme adds to
+    praise from satisfied customers.
 
     ``base`` chatter takes the sign of attitude (a zero attitude counts as praise: "it was
     fine"). Returns ``(positive, negative)``; their sum never exceeds 1.
@@ -484,17 +499,13 @@ def talk_probabilities(
     ...                                         positive_slope=0.35, negative_slope=0.368)
     >>> positive.round(3).tolist(), negative.round(3).tolist()
     ([0.01, 0.01, 0.185], [0.184, 0.0, 0.0])
-    >>> [round(float(p), 3) for p in talk_probabilities(0.0, 0.5, advocacy=0.2)]  # a fan
+    >>> [round(float(p), 3) for p in talk_probabilities(0.0, 0.5, referral_bonus=0.1)]
     [0.11, 0.0]
-    >>> [round(float(p), 3) for p in talk_probabilities(0.0, 0.5, advocacy=0.2, track_record=0.0)]
-    [0.01, 0.0]
     """
     s, a = _number(surprise), _number(attitude)
     chatter_negative = base * (a < 0)
-    fan = _positive_part(a) * _number(track_record)
     positive = (
         positive_slope * _positive_part(s) ** curvature
-        + advocacy * fan
         + referral_bonus * (a > 0)
         + (base - chatter_negative)
     )
@@ -503,10 +514,33 @@ def talk_probabilities(
     return positive, _clip(negative, 0.0, 1.0 - positive)
 
 
+def advice_rate(attitude: ArrayLike, track_record: ArrayLike, advocacy: float = 52.0):
+    """Recommendations a customer gives per year when others ask for advice:
+    ``advocacy · max(A, 0) · r``.
+
+    Most word of mouth starts with the listener: someone needs a pizza place or a garage and
+    asks (Mangold, Miller & Brockway 1999 find the receiver's need for information the most
+    common trigger). A customer then recommends a firm they are happy with — more the
+    happier (attitude ``A``, −1…1) and the longer their good record (``r``, 0…1,
+    :func:`track_record`; Reichheld 2003) — at a pace set by how often they are asked, not by
+    how often they buy. So a delivery exactly as expected adds no talk, yet a brand whose
+    customers are content is praised more often than it is criticised, as East, Hammond &
+    Wright (2007) find for every brand studied (about 3 : 1). ``advocacy`` is the rate of a
+    long-standing fan at ``A`` = +1, per year (fitted to East et al.'s ratio).
+
+    >>> advice_rate(0.5, 0.75, advocacy=8.0)
+    3.0
+    >>> advice_rate(-0.2, 1.0) == 0.0  # no advice from a dissatisfied customer
+    True
+    """
+    return advocacy * _positive_part(_number(attitude)) * _number(track_record)
+
+
 def track_record(good_episodes: ArrayLike) -> np.ndarray:
     """How far a customer's record backs a recommendation: ``g/(g + 1)`` after ``g`` good
     episodes. Nobody recommends a firm on the strength of one purchase; advocacy builds with
-    repeated good experience (Reichheld 2003: promoters are loyal, repeat customers).
+    repeated good experience (Reichheld 2003: promoters are loyal, repeat customers); see
+    :func:`advice_rate`.
 
     >>> [float(track_record(g)) for g in (0, 1, 3)]
     [0.0, 0.5, 0.75]

@@ -680,7 +680,6 @@ WOM = dict(
     positive_slope=0.35,
     negative_slope=0.368,
     curvature=1.0,
-    advocacy=0.1,
     referral_bonus=0.0,
 )
 NOT_A_FAN = st.floats(-1.0, PROMOTER)  # attitudes at or below the promoter threshold
@@ -700,9 +699,10 @@ class TestWordOfMouth:
         positive, negative = b.talk_probabilities(np.array([-0.5, 0.0, 0.5]), 0.0, **WOM)
         np.testing.assert_allclose(positive, [0.01, 0.01, 0.185])
         np.testing.assert_allclose(negative, [0.184, 0.0, 0.0])
-        # a fan at attitude 0.5: 0.01 + 0.1·0.5 = 0.06 praise
+        # a fan at attitude 0.5 with nothing surprising only chats: advice comes between
+        # purchases (advice_rate), not after one
         positive, negative = b.talk_probabilities(0.0, 0.5, **WOM)
-        assert (positive, negative) == pytest.approx((0.06, 0.0))
+        assert (positive, negative) == pytest.approx((0.01, 0.0))
 
     def test_more_hand_values(self):
         # unhappy customer (attitude −0.5), s = −0.5: chatter goes to criticism:
@@ -711,10 +711,10 @@ class TestWordOfMouth:
         # curvature 2: s = 0.5 → 0.01 + 0.35·0.25 = 0.0975
         positive, negative = b.talk_probabilities(0.5, 0.0, **{**WOM, "curvature": 2.0})
         assert (positive, negative) == pytest.approx((0.0975, 0.0))
-        # the sum is capped at 1 by cutting criticism: a full fan (attitude 1, advocacy 0.5)
-        # surprised badly (s = −1, slope 1): praise 0.5·1 + 0.01 = 0.51, criticism
+        # the sum is capped at 1 by cutting criticism: a satisfied customer with a referral
+        # bonus 0.5 surprised badly (s = −1, slope 1): praise 0.5 + 0.01 = 0.51, criticism
         # min(1·1, 1 − 0.51) = 0.49
-        kwargs = {**WOM, "negative_slope": 1.0, "advocacy": 0.5}
+        kwargs = {**WOM, "negative_slope": 1.0, "referral_bonus": 0.5}
         positive, negative = b.talk_probabilities(-1.0, 1.0, **kwargs)
         assert (positive, negative) == pytest.approx((0.51, 0.49))
 
@@ -770,10 +770,9 @@ class TestWordOfMouth:
         st.floats(0.0, 2.0),
         st.floats(0.5, 2.0),
         st.floats(0.0, 1.0),
-        st.floats(0.0, 1.0),
     )
-    def test_bounded(self, s, attitude, base, pos, neg, curv, advocacy, bonus):
-        args = (s, attitude, base, pos, neg, curv, advocacy, bonus)
+    def test_bounded(self, s, attitude, base, pos, neg, curv, bonus):
+        args = (s, attitude, base, pos, neg, curv, bonus)
         positive, negative = b.talk_probabilities(*args)
         assert 0.0 <= positive <= 1.0
         assert 0.0 <= negative <= 1.0
@@ -782,46 +781,48 @@ class TestWordOfMouth:
         pa, na = b.talk_probabilities(np.array([s, -s, 0.0]), *args[1:])
         assert np.all((pa >= 0) & (na >= 0) & (pa + na <= 1.0 + 1e-12))
 
-    def test_advocacy_only_from_satisfied_customers(self):
-        below = np.linspace(-1.0, PROMOTER, 50)
-        above = np.linspace(0.05, 1.0, 50)
-        silent = {**WOM, "advocacy": 0.0}
-        for attitude in (below, above):
-            with_fans = b.talk_probabilities(0.0, attitude, **WOM)
-            without = b.talk_probabilities(0.0, attitude, **silent)
-            np.testing.assert_array_equal(with_fans[1], without[1])  # criticism untouched
-        # at or below attitude 0 advocacy adds nothing
-        np.testing.assert_array_equal(
-            b.talk_probabilities(0.0, below, **WOM)[0],
-            b.talk_probabilities(0.0, below, **silent)[0],
-        )
-        # above it: 0.1·A, strictly increasing in attitude, 0.1 at A = 1
-        praise = b.talk_probabilities(0.0, above, **WOM)[0]
-        extra = praise - b.talk_probabilities(0.0, above, **silent)[0]
-        np.testing.assert_allclose(extra, 0.1 * above)
-        assert np.all(np.diff(praise) > 0)
-        assert praise[-1] == pytest.approx(0.01 + 0.1)
+    def test_unsurprised_fans_only_chat(self):
+        # however happy, a customer with nothing surprising to tell only chats after a
+        # purchase: recommendations come between purchases (advice_rate)
+        attitude = np.linspace(-1.0, 1.0, 41)
+        positive, negative = b.talk_probabilities(0.0, attitude, **WOM)
+        np.testing.assert_allclose(positive + negative, 0.01)
 
-    @given(st.floats(PROMOTER, 1.0), st.floats(PROMOTER, 1.0), st.floats(0.01, 1.0))
-    def test_advocacy_increasing_in_attitude(self, a1, a2, advocacy):
+    def test_advice_rate_hand_values(self):
+        # advocacy 8 a year, attitude 0.5, record 3 good episodes (r = 0.75): 8·0.5·0.75 = 3
+        assert b.advice_rate(0.5, b.track_record(3), advocacy=8.0) == pytest.approx(3.0)
+        # nobody recommends from attitude 0 or below, or before a first good episode
+        assert b.advice_rate(0.0, 1.0) == 0.0
+        assert b.advice_rate(-0.7, 1.0) == 0.0
+        assert b.advice_rate(0.9, b.track_record(0)) == 0.0
+
+    @given(
+        st.floats(PROMOTER, 1.0),
+        st.floats(PROMOTER, 1.0),
+        st.integers(0, 50),
+        st.integers(0, 50),
+        st.floats(0.1, 365.0),
+    )
+    def test_advice_grows_with_attitude_and_record(self, a1, a2, g1, g2, advocacy):
         lo, hi = sorted((a1, a2))
-        p_lo = b.talk_probabilities(0.0, lo, advocacy=advocacy)[0]
-        p_hi = b.talk_probabilities(0.0, hi, advocacy=advocacy)[0]
-        assert p_hi >= p_lo
-        if hi - lo > 1e-9:
-            assert p_hi > p_lo
+        few, many = sorted((g1, g2))
+        low = b.advice_rate(lo, b.track_record(few), advocacy)
+        high = b.advice_rate(hi, b.track_record(many), advocacy)
+        assert 0.0 <= low <= high <= advocacy
+        if hi - lo > 1e-9 and many > 0:
+            assert high > low
 
     def test_referral_bonus_only_raises_praise_from_satisfied(self):
         s = np.array([-0.5, 0.0, 0.5])[:, None]
         a = np.array([-1.0, -0.2, 0.0, 1e-6, 0.3, 0.9])[None, :]
-        p0, n0 = b.talk_probabilities(s, a, advocacy=0.1)  # far from the cap at 1
-        p1, n1 = b.talk_probabilities(s, a, advocacy=0.1, referral_bonus=0.1)
+        p0, n0 = b.talk_probabilities(s, a)  # far from the cap at 1
+        p1, n1 = b.talk_probabilities(s, a, referral_bonus=0.1)
         np.testing.assert_allclose(p1 - p0, np.broadcast_to([0, 0, 0, 0.1, 0.1, 0.1], p0.shape))
         np.testing.assert_array_equal(n1, n0)
 
     @given(st.floats(0.0, 0.5), SAT)
     def test_base_chatter_takes_the_sign_of_attitude(self, base, attitude):
-        positive, negative = b.talk_probabilities(0.0, attitude, base=base, advocacy=0.0)
+        positive, negative = b.talk_probabilities(0.0, attitude, base=base)
         if attitude >= 0:  # a zero attitude counts as praise
             assert (positive, negative) == (base, 0.0)
         else:

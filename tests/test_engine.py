@@ -238,7 +238,9 @@ def test_episode_log_matches_the_run_it_records():
 
 
 def test_episode_log_counts_the_talk_and_the_queueing():
-    logged = sim.run(examples.load("pizza"), seed=2, horizon="30 d", episodes=True)
+    # without advice between purchases, every talk event follows an episode
+    no_advice = examples.load("pizza").replace({"wom.advocacy": 0.0})
+    logged = sim.run(no_advice, seed=2, horizon="30 d", episodes=True)
     episodes = logged.episodes
     talks = logged.kpis["wom_positive"] + logged.kpis["wom_negative"]
     assert episodes["talked"].sum() == talks
@@ -261,7 +263,10 @@ def _reference_score(plan, cells, positions, visited, delivered, promise, prior,
     felt_value = behaviour.value(
         felt, p.gain_slope, p.loss_aversion, p.gain_curvature, p.loss_curvature
     )
-    quality_gap = behaviour.quality(delivered, plan.norm[cells], direction, jnd)
+    quality_gap = behaviour.credited_quality(
+        behaviour.quality(delivered, plan.norm[cells], direction, jnd),
+        behaviour.quality(promise, plan.norm[cells], direction, jnd),
+    )
     has_promise = ~np.isnan(promise)
     kept = behaviour.kept_degree(delivered, promise, direction, jnd, p.tolerance, p.kept_fade)
     on_time = behaviour.promise_kept(delivered, promise, direction)
@@ -331,3 +336,19 @@ def test_scalar_episode_scoring_matches_the_vectorised_equations(episode_mode):
         assert fast.promises_broken == pytest.approx(reference["promises_broken"], abs=1e-12)
         assert fast.all_kept == pytest.approx(min([*reference["kept"].tolist(), 1.0]), abs=1e-12)
         assert fast.worst_cell == reference["worst_cell"]
+
+
+def test_advice_between_purchases_adds_praise_and_changes_nothing_else():
+    """Recommendations given when asked for advice are praise that follows no episode. With
+    nobody coming to shop from them (reach 0), they draw their own random numbers and change
+    no episode: the logs are identical, only positive talk grows."""
+    quiet = examples.load("ecommerce").replace({"wom.reach": 0.0, "horizon": "60 d"})
+    runs = {
+        advocacy: sim.run(quiet.replace({"wom.advocacy": advocacy}), seed=3, episodes=True)
+        for advocacy in (0.0, 52.0)
+    }
+    pd.testing.assert_frame_equal(runs[0.0].episodes, runs[52.0].episodes)
+    silent, advising = runs[0.0].kpis, runs[52.0].kpis
+    assert advising["wom_negative"] == silent["wom_negative"]
+    assert advising["wom_positive"] > silent["wom_positive"] + 50
+    assert silent["wom_positive"] == (runs[0.0].episodes["valence"] > 0).sum()

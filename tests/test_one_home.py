@@ -39,7 +39,7 @@ SAME_AS = {
     ("talk_probabilities", "positive_slope"): "wom.positive_slope",
     ("talk_probabilities", "negative_slope"): "wom.negative_slope",
     ("talk_probabilities", "curvature"): "wom.curvature",
-    ("talk_probabilities", "advocacy"): "wom.advocacy",
+    ("advice_rate", "advocacy"): "wom.advocacy",
     ("talk_probabilities", "referral_bonus"): "wom.referral_bonus",
     ("recovery_share", "apology"): "recovery.apology",
     ("recovery_share", "compensation_half"): "recovery.compensation_half",

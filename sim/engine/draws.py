@@ -8,6 +8,9 @@ the only place that spells out an ``index``, so the layout is written down once:
   episode ``n`` = 1, 2, …: each purpose has the block of indices from ``n·SLOTS``; a
   purpose with one number per episode (churn, repurchase) takes the episode number ``n``
   itself.
+* **Advice between purchases** — :meth:`EpisodeDraws.advice_count` and, per conversation,
+  :class:`AdviceDraws` ``(key)`` from :meth:`EpisodeDraws.advice_key`: when it happens, how
+  many are told, and who they are.
 * **A prospect's draws** — :class:`ProspectDraws` ``(key)``: whether they buy, their
   traits, and (for a listener) when they come to shop and whether they are still in the
   market.
@@ -27,6 +30,7 @@ True
 from __future__ import annotations
 
 from sim.rng import (
+    ADVICE,
     AFTERCARE,
     ARRIVAL,
     CHOICE,
@@ -149,6 +153,15 @@ class EpisodeDraws:
     def annoyed(self) -> float:
         return uniform(self.key, AFTERCARE, self.block + _ANNOYED)
 
+    # until the next purchase (sim.engine.processes.advise): slot 0 counts, then one key each
+    def advice_count(self) -> float:
+        """How many recommendations the customer gives before the next purchase."""
+        return uniform(self.key, ADVICE, self.block)
+
+    def advice_key(self, i: int) -> int:
+        """Identity of the ``i``-th advice conversation (i = 0 … MAX_ADVICE − 1): a new key."""
+        return derive_key(self.key, ADVICE, self.block + 1 + i)
+
     # the end of the episode: one number each
     def churn(self) -> float:
         return uniform(self.key, CHURN, self.n)
@@ -156,6 +169,36 @@ class EpisodeDraws:
     def repurchase(self) -> float:
         """Time to the next purchase."""
         return uniform(self.key, REPURCHASE, self.n)
+
+
+#: Advice conversations one customer can have between two purchases (the slots of a block).
+MAX_ADVICE = SLOTS - 1
+
+
+class AdviceDraws:
+    """The uniforms of one advice conversation: when, how many listen, who they are.
+
+    >>> talk = AdviceDraws(EpisodeDraws(7, 1).advice_key(0))
+    >>> 0.0 < talk.when() < 1.0 and talk.listener_key(0) != talk.listener_key(1)
+    True
+    """
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: int) -> None:
+        self.key = key
+
+    def when(self) -> float:
+        """Where in the time to the next purchase the conversation falls (uniform)."""
+        return uniform(self.key, ADVICE, 0)
+
+    def listeners(self) -> float:
+        """How many people are told."""
+        return uniform(self.key, ADVICE, 1)
+
+    def listener_key(self, i: int) -> int:
+        """Identity of the ``i``-th person told: a new key."""
+        return derive_key(self.key, REFERRAL, i)
 
 
 class ProspectDraws:

@@ -13,7 +13,9 @@ promises and counters) and reads like the story it models:
   ``simpy.Resource`` so delivered time = waiting + work;
 * :func:`voice` / :func:`complain` — a dissatisfied customer may complain; the complaint
   queues at support and is handled (recovery) or given up on;
-* :func:`talk` — word of mouth: praise or criticism to people who may come to shop.
+* :func:`talk` — word of mouth: praise or criticism to people who may come to shop;
+* :func:`advise` / :func:`recommendation` — between purchases, a satisfied customer asked
+  for advice recommends us.
 
 Every behavioural equation is in :mod:`sim.behaviour`; the customer's updates are
 :class:`~sim.engine.customer.Customer` methods; every random draw is named in
@@ -39,9 +41,11 @@ from sim import behaviour
 from sim.distributions import poisson_inverse
 from sim.engine.aftercare import NOTHING, Aftermath, aftermath
 from sim.engine.customer import Customer, Feeling
-from sim.engine.draws import ArrivalDraws, EpisodeDraws, ProspectDraws
+from sim.engine.draws import MAX_ADVICE, AdviceDraws, ArrivalDraws, EpisodeDraws, ProspectDraws
 from sim.engine.scoring import EpisodeScore, Visit, felt_surprise, score_visit, with_aftermath
 from sim.scenario import ScenarioError
+
+HOURS_PER_YEAR = 365.0 * 24.0
 
 
 # ---------------------------------------------------------------------- acquisition
@@ -184,7 +188,9 @@ def purchase(model, c: Customer):
         model.metrics.churned(c, score.worst_cell)
         model.customers.close(c)
         return None
-    return -float(c.mean_interval(s, after.contacts)) * math.log(draws.repurchase())
+    wait = -float(c.mean_interval(s, after.contacts)) * math.log(draws.repurchase())
+    advise(model, c, wait, draws)
+    return wait
 
 
 def journey(model, draws: EpisodeDraws):
@@ -349,9 +355,7 @@ def talk(
         w.positive_slope,
         w.negative_slope,
         w.curvature,
-        w.advocacy,
         w.referral_bonus,
-        behaviour.track_record(c.good_episodes),
     )
     if feeling.unheard and negative > 0.0:  # not heard by the firm: tells others instead
         negative = behaviour.unheard(
@@ -369,6 +373,33 @@ def talk(
             word_of_mouth_referral(model, draws.listener_key(listener), valence, c.prior.copy())
         )
     return valence, listeners
+
+
+def advise(model, c: Customer, hours: float, draws: EpisodeDraws) -> None:
+    """Until the next purchase, ``hours`` away, a satisfied customer is asked for advice and
+    recommends us at :func:`behaviour.advice_rate` (a Poisson number of conversations, each
+    at a uniform time in the interval). A customer who leaves gives no more advice."""
+    per_year = behaviour.advice_rate(
+        c.attitude, behaviour.track_record(c.good_episodes), model.scenario.wom.advocacy
+    )
+    if per_year <= 0.0:
+        return
+    mean = per_year * hours / HOURS_PER_YEAR
+    count = min(poisson_inverse(mean, draws.advice_count()), MAX_ADVICE)
+    for i in range(count):
+        model.env.process(recommendation(model, c, hours, AdviceDraws(draws.advice_key(i))))
+
+
+def recommendation(model, c: Customer, hours: float, draws: AdviceDraws):
+    """One advice conversation: at its time, the customer praises us to Poisson(reach)
+    people, who may come to shop."""
+    yield model.env.timeout(hours * draws.when())
+    listeners = poisson_inverse(model.scenario.wom.reach, draws.listeners())
+    model.metrics.talk(model.env.now, 1.0, listeners, -1)
+    for listener in range(listeners):
+        model.env.process(
+            word_of_mouth_referral(model, draws.listener_key(listener), 1.0, c.prior.copy())
+        )
 
 
 # ---------------------------------------------------------------------- bookkeeping

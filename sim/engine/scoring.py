@@ -79,7 +79,8 @@ def score_episode(
 
     The chain is that of :mod:`sim.behaviour` — :func:`~sim.behaviour.expectation`,
     :func:`~sim.behaviour.disconfirmation`, :func:`~sim.behaviour.value`,
-    :func:`~sim.behaviour.quality`, :func:`~sim.behaviour.kept_degree`,
+    :func:`~sim.behaviour.quality`, :func:`~sim.behaviour.credited_quality`,
+    :func:`~sim.behaviour.kept_degree`,
     :func:`~sim.behaviour.touchpoint_utility`, :func:`~sim.behaviour.episode_utility` —
     written out for the handful of plain floats one episode has: numpy's per-call overhead
     (about 1 µs) would cost more than the arithmetic. ``tests/test_engine.py`` checks this
@@ -122,6 +123,10 @@ def score_episode(
         quality = direction * (level - norm) / jnd  # behaviour.quality_value, for one float
         if quality < 0.0:
             quality *= loss_aversion
+        elif has:  # behaviour.credited_quality: no credit beyond the promised level
+            promised_quality = direction * (promised_level - norm) / jnd
+            if quality > promised_quality:
+                quality = max(promised_quality, 0.0)
         perceived[position] += weight * (quality_weight * quality + felt_value)
         felt_sum[position] += weight * felt
         if felt_value < 0.0:

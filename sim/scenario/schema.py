@@ -218,8 +218,9 @@ class Trust:
 
 @dataclass(frozen=True, kw_only=True)
 class Wom:
-    """Word of mouth from surprise and advocacy: a U in felt surprise, heavier on the
-    negative side (Anderson 1998), plus recommendations that grow with attitude."""
+    """Word of mouth from surprise and advocacy: after a purchase, a U in felt surprise,
+    heavier on the negative side (Anderson 1998); between purchases, recommendations to
+    people who ask for advice, more from happier, longer-standing customers."""
 
     base: float = param(0.01, _Number(0.0, 1.0), "talk probability when nothing was surprising")
     positive_slope: float = param(
@@ -230,9 +231,10 @@ class Wom:
     )
     curvature: float = param(1.0, _Number(0.0, open_low=True), "exponent on |surprise|")
     advocacy: float = param(
-        1.0,
-        _Number(0.0, 1.0),
-        "extra praise probability at attitude +1: satisfied customers recommend (fitted)",
+        52.0,
+        _Number(0.0, 365.0),
+        "recommendations a year, when asked for advice, from a long-standing customer at "
+        "attitude +1 (fitted; at most 365)",
     )
     reach: float = param(
         0.5,
