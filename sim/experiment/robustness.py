@@ -161,6 +161,12 @@ class Robustness:
 
     def wins(self, policy: str, other: str, kpi: str = "profit") -> pd.Series:
         """Per world, whether ``policy``'s mean ``kpi`` is better than ``other``'s."""
+        arguments = Arguments()
+        for name, value in (("policy", policy), ("other", other)):
+            if value not in self.policies:
+                arguments.fail(name, value, f"not one of the policies: {', '.join(self.policies)}")
+        arguments.kpis([kpi], KPI_NAMES, "kpi")
+        arguments.done()
         means = self.worlds.pivot(index="world", columns="policy", values=kpi)
         sign = -1 if kpi in LOWER_IS_BETTER else 1
         return sign * (means[policy] - means[other]) > 0
@@ -168,12 +174,6 @@ class Robustness:
     def discover(self, policy: str, other: str, kpi: str = "profit", *, max_depth: int = 2) -> Box:
         """Which unknowns flip "``policy`` beats ``other`` on ``kpi``": the box of
         uncertainty ranges where it fails (:func:`sim.experiment.discovery.discover`)."""
-        arguments = Arguments()
-        for name, value in (("policy", policy), ("other", other)):
-            if value not in self.policies:
-                arguments.fail(name, value, f"not one of the policies: {', '.join(self.policies)}")
-        arguments.kpis([kpi], [k for k in KPI_NAMES if k in self.worlds], "kpi")
-        arguments.done()
         wins = self.wins(policy, other, kpi)
         points = self.worlds.drop_duplicates("world").set_index("world").loc[wins.index]
         units = pd.DataFrame(
@@ -206,6 +206,13 @@ class Robustness:
             f"worlds (that range holds {_percent(box.coverage)} of the worlds where it loses; "
             f"{_percent(box.density)} of the worlds in it lose)."
         )
+
+    def answer(self, policy: str, other: str, kpi: str = "profit") -> str:
+        """:meth:`sentence` about whichever of the two wins in more worlds (``policy`` on
+        a tie)."""
+        if self.wins(other, policy, kpi).mean() > self.wins(policy, other, kpi).mean():
+            policy, other = other, policy
+        return self.sentence(policy, other, kpi)
 
     def table(self, kpis: Sequence[str] | None = None) -> str:
         """A readable summary: per KPI and policy, share of worlds best and regret."""
