@@ -520,7 +520,7 @@ def _robust(argv: list[str]) -> int:
         "for a shipped scenario: the policies of its question)",
     )
     parser.add_argument("--worlds", type=_whole(1), default=64, help="worlds (default 64)")
-    parser.add_argument("--design", choices=("lhs", "sobol"), default="lhs")
+    parser.add_argument("--design", choices=("sobol", "lhs"), default="sobol")
     parser.add_argument(
         "--uncertain",
         metavar="PATH=LOW:HIGH",

@@ -270,7 +270,7 @@ def robustness(
     seed: int = 1,
     horizon: float | str | None = None,
     *,
-    design: str = "lhs",
+    design: str = "sobol",
     satisficing: str | None = None,
     kpis: Sequence[str] = DEFAULT_KPIS,
     **options: Unpack[RunOptions],
@@ -281,7 +281,9 @@ def robustness(
     Scenario}``. ``uncertainties`` widens, narrows, drops or adds ranges of
     :data:`~sim.experiment.uncertainties.PLAUSIBLE` (see
     :func:`~sim.experiment.uncertainties.resolve`). ``n_worlds`` worlds are drawn by
-    ``design`` (``"lhs"`` or ``"sobol"``, seeded by ``seed``); each policy runs ``reps``
+    ``design``, seeded by ``seed``: ``"sobol"`` (scrambled Sobol'; its first worlds are the
+    same whatever ``n_worlds``, so with ``store=`` a larger study re-uses a smaller one's
+    runs; best with a power of 2) or ``"lhs"`` (Latin hypercube); each policy runs ``reps``
     replications in each (``n_worlds × policies × reps`` runs, with ``store=`` resumable
     and shared with any study on the same scenario). ``satisficing``: a rule like ``"profit
     > 0 and nps > 20"``. ``kpis``: the KPIs summarised.
