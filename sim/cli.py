@@ -547,7 +547,9 @@ def _robust(argv: list[str]) -> int:
         )
     changes = {}
     for text in args.uncertain:
-        path, _, spec = text.partition("=")
+        path, sep, spec = text.partition("=")
+        if not sep or not path.strip():
+            raise ScenarioError([f"--uncertain {text!r} — write PATH=LOW:HIGH or PATH=none"])
         if spec.strip().lower() == "none":
             changes[path.strip()] = None
         else:

@@ -258,7 +258,8 @@ def _percent(share: float) -> str:
 def _amount(value: float) -> str:
     if math.isnan(value):
         return "—"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3f}"
+    digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 1 else 3
+    return f"{value:,.{digits}f}"
 
 
 def robustness(

@@ -95,8 +95,8 @@ PLAUSIBLE: tuple[Uncertainty, ...] = (
     Uncertainty(
         "market.promise_sensitivity", "promise sensitivity", 0.001, 0.2, True, "logit per jnd"
     ),
-    # Fitted to survey facts (PwC 2018) but confounded with shock_cv along a ridge: the
-    # one-at-a-time standard error is about 0.6, the ridge about ±40% of the fit (9.27).
+    # Fitted to survey facts (PwC 2018) but confounded with shock_cv along a ridge: one at a
+    # time its standard error is about 0.6; along the ridge it is not identified (judgement).
     Uncertainty("retention.bad_episode_shock", "sensitivity to a bad episode", 6.0, 13.0),
     # "A dissatisfied customer tells 9 to 15" has no primary study; 0.5 is a placeholder.
     Uncertainty("wom.reach", "talk reach", 0.1, 1.5, unit="people per talk"),
