@@ -85,7 +85,7 @@ def test_the_box_in_words_uses_display_names_and_units():
     """Bounds in the parameter's own values (log scale undone), two significant digits, no
     code names, no scientific notation."""
     sensitivity = PLAUSIBLE[1]  # 0.001 … 0.2, log scale
-    units = pd.DataFrame({sensitivity.path: np.linspace(0, 1, 101)})
+    units = pd.DataFrame({sensitivity.path: np.linspace(0, 1, 1001)})
     fails = (units[sensitivity.path] > 0.5).to_numpy()  # value > √(0.001 × 0.2) ≈ 0.0141
     box = discover(units, fails, [sensitivity])
     text = box.describe()
@@ -208,10 +208,10 @@ def test_a_flip_found_by_discovery_holds_in_direct_runs(pizza):
 @pytest.mark.parametrize(
     ("changes", "fragments"),
     [
-        ({"wom.reech": (0.1, 1.0)}, ["uncertainties", "wom.reech"]),
+        ({"wom.reech": (0.1, 1.0)}, ["uncertainties['wom.reech']", "did you mean 'reach'"]),
         ({"wom.reach": (1.0, 0.1)}, ["uncertainties['wom.reach']", "low must be below high"]),
         ({"wom.reach": (0.5, 0.5)}, ["uncertainties['wom.reach']", "low must be below high"]),
-        ({"wom.advocacy": (0.5, 1.5)}, ["wom.advocacy: 1.5", "(the high bound)"]),
+        ({"wom.advocacy": (0.5, 1.5)}, ["['wom.advocacy']: wom.advocacy: 1.5", "(the high bound)"]),
         ({"perception.kept_credit": (-1, 1)}, ["perception.kept_credit: -1", "(the low bound)"]),
         ({"market.promise_sensitivity": (0, 0.1)}, ["log scale", "low must be above 0"]),
         ({"wom.reach": (0.1, float("nan"))}, ["uncertainties['wom.reach']", "finite numbers"]),
@@ -260,7 +260,7 @@ def test_bad_satisficing_rules_are_refused(rule, fragment):
         ({"satisficing": "nps >> 3"}, ["satisficing: 'nps >> 3'"]),
         ({"policies": {"only": {}}}, ["policies:", "at least two"]),
         ({"policies": {"a": {}, "b": {"wom.reach": 2}}}, ["policies['b']: 'wom.reach'"]),
-        ({"policies": {"a": {}, "world": {}}}, ["policies: 'world'", "results table uses"]),
+        ({"policies": {"a": {}, " ": {}}}, ["policies: ' '", "non-empty name"]),
         ({"worker": 2}, ["worker: 2", "not an option"]),
         ({"n_worlds": 10**6}, ["runs:", "more than the 100,000"]),
     ],

@@ -36,7 +36,7 @@ from typing import Any, Unpack
 import numpy as np
 import pandas as pd
 
-from sim.experiment.arguments import RESERVED_COLUMNS, Arguments, RunOptions
+from sim.experiment.arguments import Arguments, RunOptions
 from sim.experiment.discovery import Box, discover
 from sim.experiment.runner import RunSpec, execute
 from sim.experiment.sweep import design_points
@@ -311,7 +311,7 @@ def robustness(
             "{'30 min': {}, '60 min': {'touchpoints.delivery.promise.time': 60}}",
         )
         policies = {}
-    arguments.labels(list(policies), "policies", RESERVED_COLUMNS)
+    arguments.labels(list(policies), "policies")
     arguments.runs(n_worlds or 1, max(len(policies), 1), reps or 1)
     ranges = _ranges(arguments, scenario, uncertainties, policies)
     arguments.done()

@@ -179,20 +179,25 @@ def _bounds(arguments: Arguments, where: str, bounds: Any, log: bool) -> bool:
 
 
 def _check_fields(arguments: Arguments, scenario: Scenario, found: dict[str, Uncertainty]):
-    """Both ends of every range must be values the scenario's fields allow (one replace per
-    end reports unknown paths with a did-you-mean, and out-of-range bounds)."""
+    """Both ends of every range must be values the scenario's field allows (replacing each
+    end reports an unknown path with a did-you-mean, and an out-of-range bound)."""
     if not isinstance(scenario, Scenario):
         return  # the caller reports the scenario itself
-    problems = {}
-    for end in ("low", "high"):
-        try:
-            scenario.replace({p: getattr(u, end) for p, u in found.items()})
-            problems[end] = []
-        except ScenarioError as error:
-            problems[end] = error.problems
-    for problem in dict.fromkeys(problems["low"] + problems["high"]):
-        if problem in problems["low"] and problem in problems["high"]:
-            arguments.problems.append(f"uncertainties: {problem}")  # the path, not a bound
-        else:
-            end = "low" if problem in problems["low"] else "high"
-            arguments.problems.append(f"uncertainties: {problem} (the {end} bound)")
+    for path, u in found.items():
+        problems = {}
+        for end in ("low", "high"):
+            try:
+                scenario.replace({path: getattr(u, end)})
+                problems[end] = []
+            except ScenarioError as error:
+                problems[end] = error.problems
+        for problem in dict.fromkeys(problems["low"] + problems["high"]):
+            both = problem in problems["low"] and problem in problems["high"]
+            end = (
+                ""
+                if both
+                else " (the low bound)"
+                if problem in problems["low"]
+                else " (the high bound)"
+            )
+            arguments.problems.append(f"uncertainties[{path!r}]: {problem}{end}")
