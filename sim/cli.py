@@ -532,15 +532,19 @@ def _robust(argv: list[str]) -> int:
     parser.add_argument(
         "--satisficing", metavar="RULE", help="e.g. 'profit > 0 and nps > 20': worlds failing it"
     )
+    parser.description += (
+        " The sentence is about the first of --kpis (a shipped question: its own KPI)."
+    )
     parser.set_defaults(reps=3, kpis="profit,nps,satisfaction_mean,churn_rate")
     args = parser.parse_args(argv)
     scenario, horizon, kpis = _prepare(args)
     if args.policy:
         policies = _policies(args.policy)
-        pairs = [(name, BASELINE) for name in policies if name != BASELINE]
+        pairs = [(name, BASELINE, kpis[0]) for name in policies if name != BASELINE]
     elif args.scenario in QUESTIONS:
         question = QUESTIONS[args.scenario]
-        policies, pairs = question.policies, [(question.winner, question.loser)]
+        policies = question.policies
+        pairs = [(question.winner, question.loser, question.kpi)]
     else:
         raise ScenarioError(
             ["--policy: missing — give at least one, e.g. --policy 'promise 60:PATH=60'"]
@@ -576,8 +580,8 @@ def _robust(argv: list[str]) -> int:
     )
     print(study.table())
     print()
-    for policy, other in pairs:
-        print(study.answer(policy, other, kpis[0]))
+    for policy, other, kpi in pairs:
+        print(study.answer(policy, other, kpi))
     if args.out:
         study.runs.to_csv(args.out, index=False)
         print(f"\nwrote {args.out}")
