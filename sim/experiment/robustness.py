@@ -36,7 +36,7 @@ from typing import Any, Unpack
 import numpy as np
 import pandas as pd
 
-from sim.experiment.arguments import Arguments, RunOptions
+from sim.experiment.arguments import ArgumentError, Arguments, RunOptions
 from sim.experiment.discovery import Box, discover
 from sim.experiment.runner import RunSpec, execute
 from sim.experiment.sweep import design_points
@@ -79,7 +79,11 @@ _CLAUSE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|>|<)\s*([-+]?[0-9][
 
 
 def kpi_label(kpi: str) -> str:
-    """The name a strategist reads for ``kpi`` (``"satisfaction_mean"`` → "satisfaction")."""
+    """The name a strategist reads for ``kpi``.
+
+    >>> kpi_label("satisfaction_mean"), kpi_label("nps"), kpi_label("wom_negative")
+    ('satisfaction', 'NPS', 'wom negative')
+    """
     return KPI_LABELS.get(kpi, kpi.replace("_", " "))
 
 
@@ -347,8 +351,8 @@ def _ranges(arguments, scenario, uncertainties, policies) -> list[Uncertainty]:
     """The resolved uncertainties; a policy may not set an uncertain field itself."""
     try:
         ranges = resolve(scenario, uncertainties)
-    except Exception as error:  # an ArgumentError: merge its problems with ours
-        arguments.problems.extend(getattr(error, "problems", [str(error)]))
+    except ArgumentError as error:  # reported with the other arguments' problems
+        arguments.problems.extend(error.problems)
         return []
     uncertain = {u.path for u in ranges}
     for name, value in policies.items():
