@@ -164,7 +164,8 @@ class Robustness:
         return rows["world"].tolist()
 
     def wins(self, policy: str, other: str, kpi: str = "profit") -> pd.Series:
-        """Per world, whether ``policy``'s mean ``kpi`` is better than ``other``'s."""
+        """Per world, whether ``policy``'s mean ``kpi`` is better than ``other``'s (worlds
+        where either is undefined, such as churn without customers, are left out)."""
         arguments = Arguments()
         for name, value in (("policy", policy), ("other", other)):
             if value not in self.policies:
@@ -173,7 +174,8 @@ class Robustness:
         arguments.done()
         means = self.worlds.pivot(index="world", columns="policy", values=kpi)
         sign = -1 if kpi in LOWER_IS_BETTER else 1
-        return sign * (means[policy] - means[other]) > 0
+        difference = sign * (means[policy] - means[other])
+        return (difference > 0)[difference.notna()]  # a world where either is undefined: left out
 
     def discover(self, policy: str, other: str, kpi: str = "profit", *, max_depth: int = 2) -> Box:
         """Which unknowns flip "``policy`` beats ``other`` on ``kpi``": the box of
