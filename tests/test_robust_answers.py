@@ -9,7 +9,7 @@ its box. Tolerances are stated before the numbers.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import logging
 
 import numpy as np
 import pandas as pd
@@ -142,8 +142,12 @@ def test_worlds_lie_in_their_ranges_and_come_from_the_uncertainties(study):
         assert study.runs[u.path].between(u.low, u.high).all()
 
 
-def test_same_numbers_on_another_executor(pizza, study):
-    with ThreadPoolExecutor(2) as pool:
+def test_same_numbers_on_a_dask_cluster(pizza, study):
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR
+    )
+    with cluster, distributed.Client(cluster) as client:
         again = sim.robustness(
             pizza,
             POLICIES,
@@ -152,7 +156,7 @@ def test_same_numbers_on_another_executor(pizza, study):
             satisficing="profit > 0 and nps > -100",
             horizon="4 d",
             progress=False,
-            executor=pool,
+            executor=client.get_executor(),
         )
     pd.testing.assert_frame_equal(again.summary, study.summary)
 
