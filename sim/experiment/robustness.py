@@ -193,8 +193,8 @@ class Robustness:
 
         Uses display names, units and percentages, no code names: e.g. "60 min beats 30 min
         on profit in 94% of plausible worlds; it loses only when promise sensitivity >
-        0.05 logit per jnd: 6% of plausible worlds (that box holds 90% of the worlds where it
-        loses; 80% of the worlds in it lose)."
+        0.05 logit per jnd: 6% of plausible worlds (that range holds 90% of the worlds where
+        it loses; 80% of the worlds in it lose)."
         """
         box = self.discover(policy, other, kpi)
         share = 1 - box.base_rate
@@ -202,7 +202,10 @@ class Robustness:
             f"{policy} beats {other} on {kpi_label(kpi)} in {_percent(share)} of plausible worlds"
         )
         if box.base_rate == 0:
-            return f"{head} (all {box.worlds} sampled)."
+            return (
+                f"{policy} beats {other} on {kpi_label(kpi)} in every one of the {box.worlds} "
+                "plausible worlds sampled."
+            )
         if share == 0:
             return f"{policy} never beats {other} on {kpi_label(kpi)} in the {box.worlds} worlds sampled."
         if not box.limits:
@@ -233,11 +236,14 @@ class Robustness:
                 f"\n{kpi_label(kpi)}{'  (lower is better)' if kpi in LOWER_IS_BETTER else ''}"
             )
             lines.append(f"  {'policy':<20}{'best in':>9}{'median regret':>16}{'90% regret':>14}")
+            scale = self.worlds[kpi].abs().max()  # one format per KPI: money vs rates
+            digits = 0 if scale >= 100 else 1 if scale >= 10 else 3
             for policy in self.policies:
                 row = self.summary.loc[(policy, kpi)]
                 lines.append(
                     f"  {policy:<20}{_percent(row['best_share']):>9}"
-                    f"{_amount(row['regret_median']):>16}{_amount(row['regret_p90']):>14}"
+                    f"{_amount(row['regret_median'], digits):>16}"
+                    f"{_amount(row['regret_p90'], digits):>14}"
                 )
         if self.rule is not None:
             lines.append(f"\nworlds failing '{self.rule.text}':")
@@ -261,11 +267,8 @@ def _percent(share: float) -> str:
     return f"{percent:.0f}%"
 
 
-def _amount(value: float) -> str:
-    if math.isnan(value):
-        return "—"
-    digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 1 else 3
-    return f"{value:,.{digits}f}"
+def _amount(value: float, digits: int) -> str:
+    return "—" if math.isnan(value) else f"{value:,.{digits}f}"
 
 
 def robustness(
