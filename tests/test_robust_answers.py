@@ -145,7 +145,7 @@ def test_worlds_lie_in_their_ranges_and_come_from_the_uncertainties(study):
 def test_same_numbers_on_a_dask_cluster(pizza, study):
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR
+        n_workers=2, threads_per_worker=1, dashboard_address=":0", silence_logs=logging.ERROR
     )
     with cluster, distributed.Client(cluster) as client:
         again = sim.robustness(
