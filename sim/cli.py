@@ -13,6 +13,8 @@ Examples::
         --store sweep.sqlite
     python -m sim calibrate pizza --target churn_rate=0.6 --target nps=-20:5 \
         --param retention.bad_episode_shock=0:6 --reps 8
+    python -m sim robust pizza --policy "60 min:touchpoints.delivery.promise.time=60" \
+        --worlds 64 --reps 3 --horizon 90d --satisficing "profit > 0 and nps > 20"
 """
 
 from __future__ import annotations
@@ -84,8 +86,8 @@ def _run_parser() -> argparse.ArgumentParser:
     parser = _parser(
         "promise-gap",
         "Simulate promises vs delivery and print a report. Other commands: 'check FILE' "
-        "validates a scenario, 'list' shows the shipped ones, 'sweep', 'compare' and "
-        "'calibrate' run experiments (see 'promise-gap sweep --help').",
+        "validates a scenario, 'list' shows the shipped ones, 'sweep', 'compare', "
+        "'calibrate' and 'robust' run experiments (see 'promise-gap sweep --help').",
     )
     parser.add_argument(
         "--out", metavar="DIR", help="also write the result tables (CSV) and charts (PNG) to DIR"
@@ -105,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             return _compare(argv[1:])
         if argv[:1] == ["calibrate"]:
             return _calibrate(argv[1:])
+        if argv[:1] == ["robust"]:
+            return _robust(argv[1:])
         if argv[:1] == ["list"]:
             for name in examples.names():
                 print(f"{name:<14}{examples.load(name).description}")
@@ -496,6 +500,92 @@ def _calibrate(argv: list[str]) -> int:
         fit.history.to_csv(args.out, index=False)
         print(f"\nwrote {args.out}")
     return 0
+
+
+def _robust(argv: list[str]) -> int:
+    from sim.experiment.questions import QUESTIONS
+    from sim.experiment.robustness import robustness
+
+    parser = _experiment_parser(
+        "robust",
+        "Run every policy in every plausible world of the behavioural unknowns; print how "
+        "often each is best, its regret, and which unknowns flip the answer.",
+    )
+    parser.add_argument(
+        "--policy",
+        metavar="NAME:PATH=VALUE",
+        action="append",
+        default=[],
+        help="a policy's override, compared with the scenario as it is; repeatable (default "
+        "for a shipped scenario: the policies of its question)",
+    )
+    parser.add_argument("--worlds", type=_whole(1), default=64, help="worlds (default 64)")
+    parser.add_argument("--design", choices=("sobol", "lhs"), default="sobol")
+    parser.add_argument(
+        "--uncertain",
+        metavar="PATH=LOW:HIGH",
+        action="append",
+        default=[],
+        help="widen, narrow or add an unknown's range, or PATH=none to fix it at the "
+        "scenario's value; repeatable",
+    )
+    parser.add_argument(
+        "--satisficing", metavar="RULE", help="e.g. 'profit > 0 and nps > 20': worlds failing it"
+    )
+    parser.description += (
+        " The sentence is about the first of --kpis (a shipped question: its own KPI)."
+    )
+    parser.set_defaults(reps=3, kpis="profit,nps,satisfaction_mean,churn_rate")
+    args = parser.parse_args(argv)
+    scenario, horizon, kpis = _prepare(args)
+    if args.policy:
+        policies = _policies(args.policy)
+        pairs = [(name, BASELINE, kpis[0]) for name in policies if name != BASELINE]
+    elif args.scenario in QUESTIONS:
+        question = QUESTIONS[args.scenario]
+        policies = question.policies
+        pairs = [(question.winner, question.loser, question.kpi)]
+    else:
+        raise ScenarioError(
+            ["--policy: missing — give at least one, e.g. --policy 'promise 60:PATH=60'"]
+        )
+    changes = {}
+    for text in args.uncertain:
+        path, sep, spec = text.partition("=")
+        if not sep or not path.strip():
+            raise ScenarioError([f"--uncertain {text!r} — write PATH=LOW:HIGH or PATH=none"])
+        if spec.strip().lower() == "none":
+            changes[path.strip()] = None
+        else:
+            changes.update([_param(text, "lhs", scenario.time_unit)])
+    study = robustness(
+        scenario,
+        policies,
+        changes,
+        n_worlds=args.worlds,
+        reps=args.reps,
+        seed=args.seed,
+        horizon=horizon,
+        design=args.design,
+        satisficing=args.satisficing,
+        kpis=kpis,
+        workers=args.workers,
+        store=args.store,
+    )
+    manifest = study.manifest
+    print(
+        f"{scenario.name}: {manifest['runs']} runs ({manifest['from_store']} from the store, "
+        f"{manifest['failed']} failed), {manifest['wall_time_s']:.1f} s on "
+        f"{manifest['workers']} worker(s)"
+    )
+    print(study.table())
+    print()
+    for policy, other, kpi in pairs:
+        print(study.answer(policy, other, kpi))
+    if args.out:
+        study.runs.to_csv(args.out, index=False)
+        print(f"\nwrote {args.out}")
+    return 1 if manifest["failed"] else 0
 
 
 def _value(text: str):

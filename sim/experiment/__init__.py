@@ -1,5 +1,5 @@
 """Experiments: replications, policy comparisons, sweeps, sensitivity, optimisation,
-calibration.
+calibration, robustness.
 
 Everything here is one call, reproducible (same seed → same numbers, whatever the executor
 or the number of workers), parallel (any ``concurrent.futures.Executor``; all local cores by
@@ -9,6 +9,7 @@ default) and safe to interrupt (``store="sweep.sqlite"`` keeps every finished ru
 from sim.experiment.calibrate import Calibration, calibrate
 from sim.experiment.optimize import Optimum, optimize
 from sim.experiment.replications import Comparison, Replications, compare, replicate
+from sim.experiment.robustness import Robustness, robustness
 from sim.experiment.runner import MODEL_VERSION, RunSpec, clear_cache, execute
 from sim.experiment.sensitivity import sensitivity
 from sim.experiment.store import RunStore, StoreError
@@ -20,6 +21,7 @@ __all__ = [
     "Comparison",
     "Optimum",
     "Replications",
+    "Robustness",
     "RunSpec",
     "RunStore",
     "StoreError",
@@ -30,6 +32,7 @@ __all__ = [
     "execute",
     "optimize",
     "replicate",
+    "robustness",
     "sensitivity",
     "sweep",
 ]
