@@ -100,8 +100,9 @@ PLAUSIBLE: tuple[Uncertainty, ...] = (
     Uncertainty("retention.bad_episode_shock", "sensitivity to a bad episode", 6.0, 13.0),
     # "A dissatisfied customer tells 9 to 15" has no primary study; 0.5 is a placeholder.
     Uncertainty("wom.reach", "talk reach", 0.1, 1.5, unit="people per talk"),
-    # Fitted to East et al.'s 3 : 1 but stuck at its top (1.0) with the ratio short of it.
-    Uncertainty("wom.advocacy", "advocacy", 0.5, 1.0),
+    # Fitted to East et al.'s 3 : 1 but stuck at its bound (52 a year) with the ratio short of
+    # it: from half of it to double, the top allowing for the 3 : 1 the fit could not reach.
+    Uncertainty("wom.advocacy", "advocacy", 26.0, 104.0, unit="recommendations a year"),
 )
 
 
@@ -117,11 +118,11 @@ def resolve(scenario: Scenario, changes: Mapping[str, Any] | None = None) -> lis
     >>> from sim import examples
     >>> [u.path for u in resolve(examples.load("pizza"), {"wom.reach": None})][-1]
     'wom.advocacy'
-    >>> resolve(examples.load("pizza"), {"wom.advocacy": (0.9, 0.5)})
+    >>> resolve(examples.load("pizza"), {"wom.advocacy": (90.0, 50.0)})
     Traceback (most recent call last):
     ...
     sim.experiment.arguments.ArgumentError: 1 problem(s):
-      - uncertainties['wom.advocacy']: (0.9, 0.5) — low must be below high, e.g. (0.5, 0.9)
+      - uncertainties['wom.advocacy']: (90.0, 50.0) — low must be below high, e.g. (50.0, 90.0)
     """
     arguments = Arguments()
     found = {u.path: u for u in PLAUSIBLE}
