@@ -66,8 +66,9 @@ SHIPPED_BIN_JND = 0.5  # half-width of each time-gap bin
 SHIPPED_MIN_BIN = 30  # pooled episodes a bin needs before it is compared
 UNSURPRISED_TALK_BOUND = 0.5  # unsurprised episodes talk at most half as often as surprised
 SURPRISED = 0.25  # |surprise| from which an episode counts as surprising
-#: Shipped scenarios where the model is known to miss a bound, each explained in its check.
-FANS_TALK = ("ecommerce",)  # advocacy without satiation
+#: Shipped scenarios where the model is known to miss a bound, each explained in its check:
+#: their time promises are looser than the market norm, so exceeding them recovers quality.
+LOOSE_PROMISES = ("car_service", "ecommerce")
 
 # Recovery paradox (de Matos, Henrique & Rossi 2007; Magnini et al. 2007)
 FAILURE_PROBABILITY = 0.2
@@ -621,51 +622,57 @@ def shipped_checks(shipped: dict[str, list[tuple[pd.DataFrame, pd.DataFrame]]]) 
         share, half = mean_ci(shares)
         probed = sum(len(arms) for _, arms in runs)
         pooled = pd.concat([arms for _, arms in runs]).mean()
-        found.append(
-            Check.at_most(
-                area=AREA,
-                name=f"{name}: exceeding ≈ keeping — a time promise exceeded by "
-                f"{SHIPPED_DELTA_JND:g} jnd adds ≤ {EXCEED_SHARE_BOUND:.0%} of what breaking "
-                "it by as much takes away",
-                bound=EXCEED_SHARE_BOUND,
-                simulated=share,
-                half_width=half,
-                digits=3,
-                source=_SOURCES["ge"],
-                note=(
-                    f"{probed:,} episodes with a time promise, each re-scored broken, kept and "
-                    f"exceeded; mean S {_num(pooled['broken'])}, {_num(pooled['kept'])}, "
-                    f"{_num(pooled['exceeded'])}"
-                ),
-            ).calibrated()
-        )
+        exceed = Check.at_most(
+            area=AREA,
+            name=f"{name}: exceeding ≈ keeping — a time promise exceeded by "
+            f"{SHIPPED_DELTA_JND:g} jnd adds ≤ {EXCEED_SHARE_BOUND:.0%} of what breaking "
+            "it by as much takes away",
+            bound=EXCEED_SHARE_BOUND,
+            simulated=share,
+            half_width=half,
+            digits=3,
+            source=_SOURCES["ge"],
+            note=(
+                f"{probed:,} episodes with a time promise, each re-scored broken, kept and "
+                f"exceeded; mean S {_num(pooled['broken'])}, {_num(pooled['kept'])}, "
+                f"{_num(pooled['exceeded'])}"
+            ),
+        ).calibrated()
+        if name in LOOSE_PROMISES:
+            exceed = exceed.known(
+                "this example promises times looser than the market norm (a repair ready later, "
+                "a parcel or an e-mail reply slower than rivals usually manage), so a promise "
+                "kept to the letter is still below the norm, and quality below the norm counts "
+                "λ = 2.25 times (Mittal, Ross & Baldasare 1998): exceeding the promise brings "
+                "the delivery back toward the norm and pays. Gneezy & Epley's promises were not "
+                "set against a market norm, so their evidence cannot say whether a customer who "
+                "accepted a loose promise credits that; the model keeps the published "
+                "below-norm asymmetry rather than assume it away (which would make every "
+                "loose promise feel like its promised level, deciding answers such as pizza's "
+                "by assumption). Above the norm no credit is given beyond the promise, and "
+                "there the bound holds (airline, pizza)."
+            )
+        found.append(exceed)
         surprised = episodes["surprise"].abs() >= SURPRISED
         unsurprised = episodes["surprise"] == 0.0
         talk_surprised = float(episodes.loc[surprised, "talked"].mean())
         talk_unsurprised = float(episodes.loc[unsurprised, "talked"].mean())
-        unsurprised_check = Check.at_most(
-            area=AREA,
-            name=f"{name}: nothing surprising, little talk — talk rate unsurprised ÷ "
-            f"surprised (surprise beyond ±{SURPRISED:g})",
-            bound=UNSURPRISED_TALK_BOUND,
-            simulated=talk_unsurprised / talk_surprised,
-            digits=3,
-            source=_SOURCES["anderson"],
-            note=(
-                f"talk after {talk_unsurprised:.3f} of {int(unsurprised.sum()):,} "
-                f"unsurprised episodes and {talk_surprised:.3f} of "
-                f"{int(surprised.sum()):,} surprising ones"
-            ),
-        ).predicted()
-        if name in FANS_TALK:
-            unsurprised_check = unsurprised_check.known(
-                "advocacy (fitted to East et al.'s 3 : 1) lets long-standing satisfied customers "
-                "recommend after every purchase, surprised or not; where most customers are "
-                "fans, as here, unsurprised episodes are talked about more than half as often "
-                "as surprising ones. The missing mechanism is satiation: people stop "
-                "recommending what they have already recommended to everyone they know."
-            )
-        found.append(unsurprised_check)
+        found.append(
+            Check.at_most(
+                area=AREA,
+                name=f"{name}: nothing surprising, little talk — talk rate unsurprised ÷ "
+                f"surprised (surprise beyond ±{SURPRISED:g})",
+                bound=UNSURPRISED_TALK_BOUND,
+                simulated=talk_unsurprised / talk_surprised,
+                digits=3,
+                source=_SOURCES["anderson"],
+                note=(
+                    f"talk after {talk_unsurprised:.3f} of {int(unsurprised.sum()):,} "
+                    f"unsurprised episodes and {talk_surprised:.3f} of "
+                    f"{int(surprised.sum()):,} surprising ones"
+                ),
+            ).predicted()
+        )
     return found
 
 
@@ -1082,20 +1089,20 @@ def paired_failures(failed: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFram
 
 def outcomes(episodes: pd.DataFrame) -> dict[str, float]:
     """Customer-level outcomes of one run: retained share, purchases per customer, net WOM
-    per purchase (positive − negative talk events, valence by loyalty S).
+    per purchase (positive − negative talk events of the whole run, advice between purchases
+    included, from the log's ``attrs``).
 
-    >>> e = pd.DataFrame({"customer": [0, 0, 1], "churned": [False, False, True],
-    ...                   "talked": [True, False, True], "loyalty": [0.3, 0.2, -0.4]})
+    >>> e = pd.DataFrame({"customer": [0, 0, 1], "churned": [False, False, True]})
+    >>> e.attrs.update(wom_positive=4.0, wom_negative=1.0)
     >>> outcomes(e)
-    {'retained': 0.5, 'purchases': 1.5, 'net_wom': 0.0}
+    {'retained': 0.5, 'purchases': 1.5, 'net_wom': 1.0}
     """
     customers = episodes.groupby("customer")
-    talked = episodes["talked"].astype(bool)
-    valence = np.where(episodes["loyalty"] >= 0, 1.0, -1.0)
+    positive, negative = (episodes.attrs[name] for name in TALK_TOTALS)
     return {
         "retained": float(1.0 - customers["churned"].any().mean()),
         "purchases": float(customers.size().mean()),
-        "net_wom": float((talked * valence).sum() / len(episodes)),
+        "net_wom": (positive - negative) / len(episodes),
     }
 
 
