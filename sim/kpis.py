@@ -186,3 +186,32 @@ def label(name: str, currency: str = "") -> str:
     ('Profit (THB)', 'touchpoints.delivery.promise.time')
     """
     return KPIS[name].axis_label(currency) if name in KPIS else name
+
+
+#: How the scenario fields a strategist moves are named for them, by the path's pattern
+#: ({0}: the touchpoint or resource name).
+_PARAMETERS = {
+    ("touchpoints", "promise", "time"): "{0} promise (time)",
+    ("touchpoints", "promise", "cost"): "{0} price promised",
+    ("touchpoints", "promise", "service"): "{0} service promised (points)",
+    ("resources", "capacity"): "{0} capacity (working at once)",
+    ("recovery", "compensation"): "compensation per handled complaint",
+    ("complaints", "probability"): "complaint ease (chance an unhappy customer complains)",
+    ("market", "prospects_per_day"): "prospects per day",
+}
+
+
+def parameter_label(path: str) -> str:
+    """A scenario field's path in words, for axes and tables (the path itself if unknown).
+
+    >>> parameter_label("touchpoints.delivery.promise.time"), parameter_label("resources.driver.capacity")
+    ('delivery promise (time)', 'driver capacity (working at once)')
+    """
+    parts = path.split(".")
+    for pattern, text in _PARAMETERS.items():
+        if len(parts) == len(pattern) + (pattern[0] in ("touchpoints", "resources")):
+            named = parts[0] in ("touchpoints", "resources")
+            rest = [parts[0], *parts[2:]] if named else parts
+            if tuple(rest) == pattern:
+                return text.format(parts[1] if named else "")
+    return path
