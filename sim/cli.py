@@ -8,6 +8,7 @@ Examples::
     python -m sim --set touchpoints.delivery.promise.time=60 --set resources.driver.capacity=6
     python -m sim check my_shop.toml       # validate a scenario file
     python -m sim list                     # shipped scenarios
+    python -m sim app pizza                # the workshop app on http://127.0.0.1:8765
     python -m sim compare pizza --policy "promise 60:touchpoints.delivery.promise.time=60" --reps 10
     python -m sim sweep pizza --param touchpoints.delivery.promise.time=20:90:8 --reps 5 \
         --store sweep.sqlite
@@ -85,7 +86,8 @@ def _run_parser() -> argparse.ArgumentParser:
         "promise-gap",
         "Simulate promises vs delivery and print a report. Other commands: 'check FILE' "
         "validates a scenario, 'list' shows the shipped ones, 'sweep', 'compare' and "
-        "'calibrate' run experiments (see 'promise-gap sweep --help').",
+        "'calibrate' run experiments (see 'promise-gap sweep --help'), 'app' serves the "
+        "workshop app.",
     )
     parser.add_argument(
         "--out", metavar="DIR", help="also write the result tables (CSV) and charts (PNG) to DIR"
@@ -105,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
             return _compare(argv[1:])
         if argv[:1] == ["calibrate"]:
             return _calibrate(argv[1:])
+        if argv[:1] == ["app"]:
+            return _app(argv[1:])
         if argv[:1] == ["list"]:
             for name in examples.names():
                 print(f"{name:<14}{examples.load(name).description}")
@@ -495,6 +499,64 @@ def _calibrate(argv: list[str]) -> int:
     if args.out:
         fit.history.to_csv(args.out, index=False)
         print(f"\nwrote {args.out}")
+    return 0
+
+
+def _app(argv: list[str]) -> int:
+    from sim.app.server import DEFAULT_HOST, DEFAULT_PORT
+
+    parser = argparse.ArgumentParser(
+        prog="promise-gap app",
+        description="Serve the workshop app: levers, KPI tiles with paired 95%% CIs, gap "
+        "map, snapshots and a printable handout, in the browser.",
+    )
+    parser.add_argument(
+        "scenario",
+        nargs="?",
+        default=DEFAULT_SCENARIO,
+        help=f"shipped scenario name or path to a .toml file (default: {DEFAULT_SCENARIO})",
+    )
+    parser.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"default {DEFAULT_HOST} (this computer only); 0.0.0.0 serves the network",
+    )
+    parser.add_argument(
+        "--port", type=_whole(1), default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}"
+    )
+    parser.add_argument("--seed", type=_whole(0), default=1, help="random seed (default 1)")
+    parser.add_argument("--horizon", default="90d", help="simulated time per run (default 90d)")
+    parser.add_argument(
+        "--reps", type=_whole(1), default=10, help="replications per setting (default 10)"
+    )
+    parser.add_argument("--workers", type=_whole(1), help="processes (default: all cores)")
+    parser.add_argument(
+        "--store",
+        metavar="FILE",
+        help="SQLite file keeping every run (default: the user's run cache)",
+    )
+    args = parser.parse_args(argv)
+    if args.port > 65535:
+        raise ScenarioError([f"--port: {args.port} — give a port from 1 to 65535, like 8765"])
+    scenario = _scenario(args.scenario)  # a bad scenario or horizon is refused before serving
+    try:
+        horizon_hours(args.horizon, scenario.time_unit)
+    except DurationError as error:
+        raise ScenarioError([f"--horizon: {args.horizon!r} — {error.reason}"]) from None
+    if args.store:
+        RunStore(args.store).close()
+    from sim.app.server import serve
+
+    serve(
+        args.scenario,
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        horizon=args.horizon,
+        reps=args.reps,
+        workers=args.workers,
+        store=args.store,
+    )
     return 0
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -254,6 +255,13 @@ class Workshop:
         """All replications of ``settings`` (the last answer of :meth:`stream`)."""
         *_, last = self.stream(settings)
         return last
+
+    def warm_up(self) -> None:
+        """Start the process pool now, so the first streamed replications do not wait for it."""
+        executor = self._executor()
+        if executor is not None:
+            for started in [executor.submit(time.sleep, 0.2) for _ in range(self.workers or 2)]:
+                started.result()
 
     def _executor(self):
         """The process pool for replications after the first, started once (None: run here)."""
