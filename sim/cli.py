@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import tomllib
 import warnings
@@ -118,11 +119,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.out:
             _check_output(args.out, "--out", folder=True)
         result = run(scenario, seed=args.seed, horizon=horizon)
-        print(result.report())
+        print(result.report(_overrides(args.set)))
         if args.out:
             from sim.plot import save_report_charts  # matplotlib only when charts are wanted
 
             paths = result.save(args.out) + save_report_charts(result, args.out)
+            paths += _provenance(f"{args.out.rstrip('/')}/", scenario, horizon, args, argv)
             print(f"\nwrote {', '.join(str(p) for p in paths)}")
         return 0
     except ScenarioError as error:
@@ -313,7 +315,15 @@ def _sweep(argv: list[str]) -> int:
     print(means.to_string(float_format=lambda v: f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"))
     if args.out:
         table.to_csv(args.out, index=False)
-        print(f"\nwrote {args.out}")
+        written = _provenance(
+            f"{Path(args.out).with_suffix('')}.",
+            scenario,
+            horizon,
+            args,
+            ["sweep", *argv],
+            manifest=table.attrs["manifest"],
+        )
+        print(f"\nwrote {args.out}, {', '.join(map(str, written))}")
     return 1 if manifest["failed"] else 0
 
 
@@ -398,7 +408,15 @@ def _compare(argv: list[str]) -> int:
     print(comparison.table(kpis))
     if args.out:
         comparison.runs.to_csv(args.out, index=False)
-        print(f"\nwrote {args.out}")
+        written = _provenance(
+            f"{Path(args.out).with_suffix('')}.",
+            scenario,
+            horizon,
+            args,
+            ["compare", *argv],
+            manifest=comparison.manifest,
+        )
+        print(f"\nwrote {args.out}, {', '.join(map(str, written))}")
     return 1 if comparison.manifest["failed"] else 0
 
 
@@ -498,7 +516,15 @@ def _calibrate(argv: list[str]) -> int:
     print("\n--set " + " --set ".join(f"{k}={v:.4g}" for k, v in fit.values.items()))
     if args.out:
         fit.history.to_csv(args.out, index=False)
-        print(f"\nwrote {args.out}")
+        written = _provenance(
+            f"{Path(args.out).with_suffix('')}.",
+            scenario,
+            horizon,
+            args,
+            ["calibrate", *argv],
+            manifest=fit.manifest,
+        )
+        print(f"\nwrote {args.out}, {', '.join(map(str, written))}")
     return 0
 
 
@@ -558,6 +584,22 @@ def _app(argv: list[str]) -> int:
         store=args.store,
     )
     return 0
+
+
+def _provenance(stem: str, scenario: Scenario, horizon, args, command: list[str], **extra):
+    """Write the scenario as run and the manifest next to ``--out`` (see sim.provenance)."""
+    from sim import provenance
+
+    return provenance.write(
+        stem,
+        scenario,
+        seed=args.seed,
+        replications=getattr(args, "reps", 1),
+        horizon_hours=scenario.horizon if horizon is None else horizon,
+        overrides=_overrides(args.set),
+        command=shlex.join(["promise-gap", *command]),
+        **extra,
+    )
 
 
 def _value(text: str):
