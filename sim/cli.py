@@ -33,6 +33,7 @@ from sim.engine import run
 from sim.experiment import RunStore, StoreError, calibrate, compare, sweep
 from sim.experiment.arguments import MAX_RUNS, ShortHorizonWarning
 from sim.experiment.runner import RunsFailedError
+from sim.kpis import KPIS, parameter_label
 from sim.metrics import KPI_NAMES
 from sim.scenario import Scenario, ScenarioError, suggest
 from sim.units import (
@@ -305,6 +306,9 @@ def _sweep(argv: list[str]) -> int:
         store=args.store,
     )
     means = table.groupby(list(params))[kpis].mean()
+    currency = scenario.economics.currency
+    means = means.rename(columns=lambda kpi: KPIS[kpi].axis_label(currency))
+    means.index.names = [parameter_label(p) for p in params]
     manifest = table.attrs["manifest"]
     print(
         f"sweep of {scenario.name}: {manifest['points']} points × {args.reps} replications, "
@@ -312,7 +316,14 @@ def _sweep(argv: list[str]) -> int:
         f"{manifest['failed']} failed), {manifest['wall_time_s']:.1f} s on "
         f"{manifest['workers']} worker(s); mean per point:\n"
     )
-    print(means.to_string(float_format=lambda v: f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"))
+    print(
+        means.to_string(
+            formatters={
+                KPIS[k].axis_label(currency): KPIS[k].number
+                for k in kpis  # shares in %, money and counts with separators
+            }
+        )
+    )
     if args.out:
         table.to_csv(args.out, index=False)
         written = _provenance(
