@@ -359,6 +359,7 @@ def policy_cards(
         )
         axes = axes[0]
     fig = axes[0].figure
+    currency = currency or getattr(comparison, "currency", "")
     policies = list(comparison.summary.index.get_level_values("policy").unique())
     for ax, kpi in zip(axes, kpis, strict=True):
         spec = KPIS[kpi]
