@@ -113,8 +113,8 @@ def _move(page, lever: int, key: str = "ArrowRight") -> float:
     started = time.perf_counter()
     page.keyboard.press(key)
     page.wait_for_function(
-        "before => document.querySelector('.tile[data-kpi=\"profit\"] .tile-value')"
-        ".innerText !== before",
+        "before => { const tile = document.querySelector("
+        "'.tile[data-kpi=\"profit\"] .tile-value'); return tile && tile.innerText !== before; }",
         arg=before,
         timeout=60_000,
     )
@@ -155,8 +155,8 @@ def test_a_facilitator_moves_levers_pins_a_baseline_and_exports_a_handout(
     # pin it: every change is now zero
     page.get_by_role("button", name="Pin as baseline").click()
     page.wait_for_function(
-        "document.querySelector('.tile[data-kpi=\"profit\"] .tile-change')"
-        ".innerText.startsWith('Δ 0 THB')",
+        '() => { const change = document.querySelector(\'.tile[data-kpi="profit"] '
+        ".tile-change'); return change && change.innerText.startsWith('Δ 0 THB'); }",
         timeout=30_000,
     )
     page.get_by_role("button", name="Save snapshot").click()
@@ -165,7 +165,8 @@ def test_a_facilitator_moves_levers_pins_a_baseline_and_exports_a_handout(
     _wait_done(page)
     assert "Delivery promise: 40 min" in _no_traceback(page)
     app_shot = shots / "app.png"
-    page.set_viewport_size({"width": 1400, "height": 2000})  # the page scrolls inside
+    page.evaluate("document.activeElement.blur()")  # no slider tooltip over the labels
+    page.set_viewport_size({"width": 1400, "height": 2200})  # the page scrolls inside
     page.screenshot(path=str(app_shot))
 
     # export the handout and read it

@@ -211,7 +211,8 @@ def _reset():
 @solara.component
 def _Results(shop: Workshop, answer: Answer, currency: str):
     done = answer.done
-    solara.ProgressLinear(100 * done / answer.reps)
+    if done < answer.reps:
+        solara.ProgressLinear(100 * done / answer.reps)
     solara.HTML(
         tag="div",
         unsafe_innerHTML=f"replications {done} of {answer.reps}"
@@ -241,12 +242,9 @@ def _Results(shop: Workshop, answer: Answer, currency: str):
         solara.HTML(tag="h3", unsafe_innerHTML="Snapshots")
         table = comparison_table(shop, _named(answer), "baseline")
         solara.HTML(tag="div", unsafe_innerHTML=_table_html(table, "snapshots"))
-    with solara.Columns([1, 1]):
-        figure = plot.gap_map(answer)
-        solara.FigureMatplotlib(figure, format="png", dpi=72)
-        plt.close(figure)
-        figure = plot.why_they_left(answer)
-        solara.FigureMatplotlib(figure, format="png", dpi=72)
+    for chart in (plot.gap_map, plot.why_they_left):  # full width: legible on a projector
+        figure = chart(answer)
+        solara.FigureMatplotlib(figure, format="png", dpi=90)
         plt.close(figure)
     solara.HTML(tag="h3", unsafe_innerHTML="Capacity and queues")
     solara.HTML(tag="div", unsafe_innerHTML=_capacity_html(answer))
