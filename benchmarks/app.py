@@ -56,7 +56,10 @@ def run(quick: bool = False) -> Section:
     table = Table(
         f"APP — lever move to first answer, {len(moves)} moves (90-day pizza, 1 replication)",
         ["setting", "first time s", "again (store) s"],
-        [[f"{p.split('.')[-2]} = {v}", a, b] for (p, v), a, b in zip(moves, first, again)],
+        [
+            [f"{p.split('.')[-2]} = {v}", a, b]
+            for (p, v), a, b in zip(moves, first, again, strict=True)
+        ],
     )
     table.notes.append("includes drawing the gap map and why-they-left charts as PNG")
     figures = {"first_s": first, "again_s": again, "median_first_s": median(first)}
