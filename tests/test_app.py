@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import re
+import shlex
 
 import pytest
 
 import sim
-from sim.app.handout import handout
+from sim.app.handout import command, handout
 from sim.app.levers import levers
 from sim.app.workshop import TILES, Workshop, comparison_table
 from sim.kpis import KPIS
@@ -89,6 +90,24 @@ def test_charts_read_an_answer_in_native_units(shop):
     assert drivers["churn"].sum() == pytest.approx(answer.runs["churned"].mean())
 
 
+def test_the_handouts_command_repeats_its_numbers(shop, capsys):
+    """The provenance's command, run in a terminal, prints the handout's means."""
+    from sim.cli import main
+
+    base = shop.answer(shop.shipped)
+    longer = shop.answer({**shop.shipped, "touchpoints.delivery.promise.time": 45})
+    answers = {"45 min": longer, "shipped": base}
+    line = command(shop, answers)
+    assert "--policy '45 min:touchpoints.delivery.promise.time=45'" in line
+    argv = shlex.split(line)[3:]
+    capsys.readouterr()
+    assert main([*argv, "--workers", "1", "--kpis", "profit,nps"]) == 0
+    printed = capsys.readouterr().out
+    for answer in (longer, base):
+        for kpi in ("profit", "nps"):
+            assert KPIS[kpi].number(answer.mean(kpi)) in printed, (kpi, printed)
+
+
 def test_the_snapshot_table_and_the_handout_say_the_same(shop):
     base = shop.answer(shop.shipped)
     longer = shop.answer({**shop.shipped, "touchpoints.delivery.promise.time": 45})
@@ -102,5 +121,4 @@ def test_the_snapshot_table_and_the_handout_say_the_same(shop):
         assert cell.replace("'", "&#x27;") in page
     assert "touchpoints.delivery.promise.time = 45" in page
     assert shop.scenario.fingerprint in page and "3 per setting" in page
-    assert "--set touchpoints.delivery.promise.time=45" in page
     assert not re.search(r'(src|href)="https?:', page) and page.count("<svg") == 2

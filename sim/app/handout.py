@@ -66,20 +66,32 @@ def _table(frame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def command(workshop: Workshop, settings: dict[str, float]) -> str:
-    """The command that runs the same scenario and settings from a terminal.
+def command(workshop: Workshop, answers: dict[str, Answer]) -> str:
+    """The command that repeats these numbers from a terminal: a paired comparison with the
+    same seed, horizon and replications, one policy per named setting that differs from the
+    shipped scenario (which the comparison calls "as is").
 
     >>> import sim
-    >>> shop = Workshop(sim.examples.load("pizza"))
-    >>> command(shop, {**shop.shipped, "resources.driver.capacity": 6})
-    'python -m sim pizza --seed 1 --horizon 90d --set resources.driver.capacity=6'
+    >>> shop = Workshop(sim.examples.load("pizza"), reps=4)
+    >>> now = Answer(shop.scenario, {**shop.shipped, "resources.driver.capacity": 6}, None, 4)
+    >>> command(shop, {"now": now})
+    'python -m sim compare pizza --seed 1 --horizon 90d --reps 4 --policy now:resources.driver.capacity=6'
     """
     days = workshop.hours / 24
     horizon = f"{days:g}d" if days == int(days) else f"{workshop.hours:g}h"
-    parts = ["python", "-m", "sim", workshop.scenario.name, "--seed", str(workshop.seed)]
-    parts += ["--horizon", horizon]
-    for path, value in workshop.overrides(settings).items():
-        parts += ["--set", f"{path}={value:g}"]
+    reps = min(answer.reps for answer in answers.values())
+    parts = ["python", "-m", "sim", "compare", workshop.scenario.name, "--seed", str(workshop.seed)]
+    parts += ["--horizon", horizon, "--reps", str(reps)]
+    policies = [
+        f"{name}:{path}={value:g}"
+        for name, answer in answers.items()
+        for path, value in workshop.overrides(answer.settings).items()
+    ]
+    if not policies:  # every setting is the shipped one: compare it with itself
+        lever = workshop.levers[0]
+        policies = [f"{next(iter(answers))}:{lever.path}={lever.value:g}"]
+    for policy in policies:
+        parts += ["--policy", policy]
     return shlex.join(parts)
 
 
@@ -110,7 +122,7 @@ def handout(
         changed = workshop.overrides(answer.settings)
         text = ", ".join(f"{path} = {value:g}" for path, value in changed.items())
         provenance.append((f"Overrides · {name}", text or "none (the scenario as shipped)"))
-        provenance.append((f"Command · {name}", command(workshop, answer.settings)))
+    provenance.append(("Command that repeats these numbers", command(workshop, answers)))
     provenance.append(("Exported", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")))
     rows = "".join(
         f"<tr><td>{html.escape(k)}</td><td><code>{html.escape(v)}</code></td></tr>"
