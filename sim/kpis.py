@@ -189,29 +189,31 @@ def label(name: str, currency: str = "") -> str:
 
 
 #: How the scenario fields a strategist moves are named for them, by the path's pattern
-#: ({0}: the touchpoint or resource name).
+#: ({0}: the touchpoint or resource name), with the unit shown when none is given.
 _PARAMETERS = {
-    ("touchpoints", "promise", "time"): "{0} promise (time)",
-    ("touchpoints", "promise", "cost"): "{0} price promised",
-    ("touchpoints", "promise", "service"): "{0} service promised (points)",
-    ("resources", "capacity"): "{0} capacity (working at once)",
-    ("recovery", "compensation"): "compensation per handled complaint",
-    ("complaints", "probability"): "complaint ease (chance an unhappy customer complains)",
-    ("market", "prospects_per_day"): "prospects per day",
+    ("touchpoints", "promise", "time"): ("{0} promise", "time"),
+    ("touchpoints", "promise", "cost"): ("{0} price promised", "money"),
+    ("touchpoints", "promise", "service"): ("{0} service promised", "points"),
+    ("resources", "capacity"): ("{0} capacity", "working at once"),
+    ("recovery", "compensation"): ("compensation per handled complaint", "money"),
+    ("complaints", "probability"): ("complaint ease", "chance an unhappy customer complains"),
+    ("market", "prospects_per_day"): ("prospects", "per day"),
 }
 
 
-def parameter_label(path: str) -> str:
-    """A scenario field's path in words, for axes and tables (the path itself if unknown).
+def parameter_label(path: str, unit: str = "") -> str:
+    """A scenario field's path in words with its ``unit`` (e.g. the scenario's time unit or
+    currency), for axes and tables; the path itself if unknown.
 
-    >>> parameter_label("touchpoints.delivery.promise.time"), parameter_label("resources.driver.capacity")
-    ('delivery promise (time)', 'driver capacity (working at once)')
+    >>> parameter_label("touchpoints.delivery.promise.time", "min")
+    'delivery promise (min)'
+    >>> parameter_label("resources.driver.capacity"), parameter_label("market.population")
+    ('driver capacity (working at once)', 'market.population')
     """
     parts = path.split(".")
-    for pattern, text in _PARAMETERS.items():
-        if len(parts) == len(pattern) + (pattern[0] in ("touchpoints", "resources")):
-            named = parts[0] in ("touchpoints", "resources")
-            rest = [parts[0], *parts[2:]] if named else parts
-            if tuple(rest) == pattern:
-                return text.format(parts[1] if named else "")
-    return path
+    named = parts[0] in ("touchpoints", "resources") and len(parts) > 2
+    rest = (parts[0], *parts[2:]) if named else tuple(parts)
+    if rest not in _PARAMETERS:
+        return path
+    text, default = _PARAMETERS[rest]
+    return f"{text.format(parts[1] if named else '')} ({unit or default})"

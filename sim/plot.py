@@ -244,17 +244,19 @@ def policy_frontier(
     kpis: Sequence[str] = ("profit",),
     axes: Sequence[Axes] | None = None,
     currency: str = "",
+    unit: str = "",
 ) -> Figure:
     """A lever (e.g. the promised time) against KPIs: mean over replications with its 95% CI
     band (clipped to what the KPI can take), the best value marked. ``runs`` is a
-    :func:`sim.sweep` table (or ``Optimum.runs``); ``currency`` names money on the axes."""
+    :func:`sim.sweep` table (or ``Optimum.runs``); ``currency`` names money on the axes and
+    ``unit`` the lever's unit (e.g. "min")."""
     if axes is None:
         fig, axes = plt.subplots(
             1, len(kpis), figsize=(5.5 * len(kpis), 4.2), layout="constrained", squeeze=False
         )
         axes = axes[0]
     fig = axes[0].figure
-    name = parameter_label(lever)
+    name = parameter_label(lever, unit)
     for ax, kpi in zip(axes, kpis, strict=True):
         spec = KPIS[kpi]
         rows = []

@@ -90,6 +90,9 @@ def test_policy_frontier_draws_a_band_per_kpi():
     assert len(fig.axes) == 2
     assert fig.axes[1].get_ylabel() == "NPS (points)"
     assert fig.axes[0].get_xlabel() == "delivery promise (time)"
+    fig = plot.policy_frontier(runs, PROMISE, kpis=("profit",), unit="min", currency="THB")
+    assert fig.axes[0].get_xlabel() == "delivery promise (min)"
+    assert fig.axes[0].get_ylabel() == "Profit (THB)"
     assert len(fig.axes[0].collections) == 1  # the CI band
 
 
@@ -109,7 +112,7 @@ def test_tornado_from_sensitivity():
     assert ax.get_title() == "What drives satisfaction per purchase"
     assert {t.get_text() for t in ax.get_yticklabels()} == {
         "delivery promise (time)",
-        "prospects per day",
+        "prospects (per day)",
     }
 
 
