@@ -201,7 +201,7 @@ def Page():
                     solara.ProgressLinear(True)
                     solara.Text("Simulating the first run …")
                 else:
-                    _Results(shop, answer, currency)
+                    _Results(shop, answer, currency, answer.settings != values)
 
 
 def _reset():
@@ -209,16 +209,18 @@ def _reset():
 
 
 @solara.component
-def _Results(shop: Workshop, answer: Answer, currency: str):
+def _Results(shop: Workshop, answer: Answer, currency: str, stale: bool):
     done = answer.done
-    if done < answer.reps:
-        solara.ProgressLinear(100 * done / answer.reps)
-    solara.HTML(
-        tag="div",
-        unsafe_innerHTML=f"replications {done} of {answer.reps}"
-        + (" — intervals tighten as more come in" if done < answer.reps else " — all in"),
-        attributes={"class": "progress-text"},
-    )
+    if stale:  # a lever moved: the numbers below are the previous setting's, for a moment
+        solara.ProgressLinear(True)
+        status = "simulating the new setting …"
+    else:
+        if done < answer.reps:
+            solara.ProgressLinear(100 * done / answer.reps)
+        status = f"replications {done} of {answer.reps}" + (
+            " — intervals tighten as more come in" if done < answer.reps else " — all in"
+        )
+    solara.HTML(tag="div", unsafe_innerHTML=status, attributes={"class": "progress-text"})
     tiles = shop.tiles(answer, baseline.value)
     solara.HTML(
         tag="div",
