@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import html
+import io
 import json
 import math
 import os
@@ -60,6 +61,7 @@ settings = solara.reactive(None)  # lever path → value; None: the shipped sett
 current = solara.reactive(None)  # the Answer shown
 baseline = solara.reactive(None)  # the pinned Answer (the shipped scenario at first)
 snapshots = solara.reactive({})  # name → Answer
+charts = solara.reactive([])  # the current answer's charts, PNG
 problem = solara.reactive("")
 
 
@@ -161,7 +163,10 @@ def Page():
             if baseline.value is None and values != shop.shipped:
                 baseline.set(next(shop.stream(shop.shipped)))  # one replication: fast
             for answer in shop.stream(values, cancel):
-                current.set(answer)
+                if cancel.is_set():  # a lever moved on while this batch ran
+                    return
+                current.set(answer)  # the tiles first, then the charts drawn from it
+                charts.set(_charts(answer))
                 pinned = baseline.value
                 if pinned is None or (pinned.settings == values and pinned.done < answer.done):
                     baseline.set(answer)  # the shipped scenario, until another is pinned
@@ -244,12 +249,22 @@ def _Results(shop: Workshop, answer: Answer, currency: str, stale: bool):
         solara.HTML(tag="h3", unsafe_innerHTML="Snapshots")
         table = comparison_table(shop, _named(answer), "baseline")
         solara.HTML(tag="div", unsafe_innerHTML=_table_html(table, "snapshots"))
-    for chart in (plot.gap_map, plot.why_they_left):  # full width: legible on a projector
-        figure = chart(answer)
-        solara.FigureMatplotlib(figure, format="png", dpi=90)
-        plt.close(figure)
+    for png in charts.value:  # drawn once per answer, in the simulation's thread
+        solara.Image(png)
     solara.HTML(tag="h3", unsafe_innerHTML="Capacity and queues")
     solara.HTML(tag="div", unsafe_innerHTML=_capacity_html(answer))
+
+
+def _charts(answer: Answer) -> list[bytes]:
+    """The gap map and why-they-left of an answer, as PNG."""
+    images = []
+    for chart in (plot.gap_map, plot.why_they_left):
+        figure = chart(answer)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=100)
+        plt.close(figure)
+        images.append(buffer.getvalue())
+    return images
 
 
 def _named(answer: Answer) -> dict[str, Answer]:
