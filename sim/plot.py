@@ -249,13 +249,19 @@ def policy_frontier(
     """A lever (e.g. the promised time) against KPIs: mean over replications with its 95% CI
     band (clipped to what the KPI can take), the best value marked. ``runs`` is a
     :func:`sim.sweep` table (or ``Optimum.runs``); ``currency`` names money on the axes and
-    ``unit`` the lever's unit (e.g. "min")."""
+    ``unit`` the lever's unit (e.g. "min"); by default both come from the sweep's scenario."""
     if axes is None:
         fig, axes = plt.subplots(
             1, len(kpis), figsize=(5.5 * len(kpis), 4.2), layout="constrained", squeeze=False
         )
         axes = axes[0]
     fig = axes[0].figure
+    units = runs.attrs.get("units", {})
+    currency = currency or units.get("currency", "")
+    if not unit and lever.endswith(".time"):
+        unit = units.get("time", "")
+    elif not unit and lever.endswith((".cost", "compensation")):
+        unit = currency
     name = parameter_label(lever, unit)
     for ax, kpi in zip(axes, kpis, strict=True):
         spec = KPIS[kpi]

@@ -89,10 +89,12 @@ def test_policy_frontier_draws_a_band_per_kpi():
     fig = plot.policy_frontier(runs, PROMISE, kpis=("profit", "nps"))
     assert len(fig.axes) == 2
     assert fig.axes[1].get_ylabel() == "NPS (points)"
-    assert fig.axes[0].get_xlabel() == "delivery promise (time)"
-    fig = plot.policy_frontier(runs, PROMISE, kpis=("profit",), unit="min", currency="THB")
+    # units from the sweep's scenario: its time unit and its currency
     assert fig.axes[0].get_xlabel() == "delivery promise (min)"
     assert fig.axes[0].get_ylabel() == "Profit (THB)"
+    fig = plot.policy_frontier(runs, PROMISE, kpis=("profit",), unit="hours", currency="€")
+    assert fig.axes[0].get_xlabel() == "delivery promise (hours)"
+    assert fig.axes[0].get_ylabel() == "Profit (€)"
     assert len(fig.axes[0].collections) == 1  # the CI band
 
 
