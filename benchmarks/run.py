@@ -9,6 +9,7 @@ Sections (each in its own module; ``--only NAME`` runs one, repeatable):
 * ``sweeps`` — the same sweep with 1 and 2 worker processes: speed-up;
 * ``robustness`` — a 2-policy × 64-world × 3-replication robustness study of pizza, and its
   re-run from the store.
+* ``app`` — the workshop app: lever move to first answer (issue 16).
 
 Each section prints its tables on stdout as soon as it is done; progress lines go to stderr.
 A final TARGETS table compares the figures with issue 6's targets; the script exits 1 if a
@@ -36,7 +37,7 @@ if _ROOT not in sys.path:
 
 from benchmarks import common, report  # noqa: E402
 
-SECTIONS = ("engine", "throughput", "memory", "scaling", "sweeps", "robustness")
+SECTIONS = ("engine", "throughput", "memory", "scaling", "sweeps", "robustness", "app")
 
 
 def _section_runner(name: str):

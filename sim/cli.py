@@ -8,6 +8,7 @@ Examples::
     python -m sim --set touchpoints.delivery.promise.time=60 --set resources.driver.capacity=6
     python -m sim check my_shop.toml       # validate a scenario file
     python -m sim list                     # shipped scenarios
+    python -m sim app pizza                # the workshop app on http://127.0.0.1:8765
     python -m sim compare pizza --policy "promise 60:touchpoints.delivery.promise.time=60" --reps 10
     python -m sim sweep pizza --param touchpoints.delivery.promise.time=20:90:8 --reps 5 \
         --store sweep.sqlite
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import tomllib
 import warnings
@@ -33,6 +35,7 @@ from sim.engine import run
 from sim.experiment import RunStore, StoreError, calibrate, compare, sweep
 from sim.experiment.arguments import MAX_RUNS, ShortHorizonWarning
 from sim.experiment.runner import RunsFailedError
+from sim.kpis import KPIS, parameter_label
 from sim.metrics import KPI_NAMES
 from sim.scenario import Scenario, ScenarioError, suggest
 from sim.units import (
@@ -87,7 +90,8 @@ def _run_parser() -> argparse.ArgumentParser:
         "promise-gap",
         "Simulate promises vs delivery and print a report. Other commands: 'check FILE' "
         "validates a scenario, 'list' shows the shipped ones, 'sweep', 'compare', "
-        "'calibrate' and 'robust' run experiments (see 'promise-gap sweep --help').",
+        "'calibrate' and 'robust' run experiments (see 'promise-gap sweep --help'), "
+        "'app' serves the workshop app.",
     )
     parser.add_argument(
         "--out", metavar="DIR", help="also write the result tables (CSV) and charts (PNG) to DIR"
@@ -109,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
             return _calibrate(argv[1:])
         if argv[:1] == ["robust"]:
             return _robust(argv[1:])
+        if argv[:1] == ["app"]:
+            return _app(argv[1:])
         if argv[:1] == ["list"]:
             for name in examples.names():
                 print(f"{name:<14}{examples.load(name).description}")
@@ -118,11 +124,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.out:
             _check_output(args.out, "--out", folder=True)
         result = run(scenario, seed=args.seed, horizon=horizon)
-        print(result.report())
+        print(result.report(_overrides(args.set)))
         if args.out:
             from sim.plot import save_report_charts  # matplotlib only when charts are wanted
 
             paths = result.save(args.out) + save_report_charts(result, args.out)
+            paths += _provenance(f"{args.out.rstrip('/')}/", scenario, horizon, args, argv)
             print(f"\nwrote {', '.join(str(p) for p in paths)}")
         return 0
     except ScenarioError as error:
@@ -303,6 +310,9 @@ def _sweep(argv: list[str]) -> int:
         store=args.store,
     )
     means = table.groupby(list(params))[kpis].mean()
+    currency = scenario.economics.currency
+    means = means.rename(columns=lambda kpi: KPIS[kpi].axis_label(currency))
+    means.index.names = [parameter_label(p) for p in params]
     manifest = table.attrs["manifest"]
     print(
         f"sweep of {scenario.name}: {manifest['points']} points × {args.reps} replications, "
@@ -310,10 +320,25 @@ def _sweep(argv: list[str]) -> int:
         f"{manifest['failed']} failed), {manifest['wall_time_s']:.1f} s on "
         f"{manifest['workers']} worker(s); mean per point:\n"
     )
-    print(means.to_string(float_format=lambda v: f"{v:,.3f}" if abs(v) < 100 else f"{v:,.0f}"))
+    print(
+        means.to_string(
+            formatters={
+                KPIS[k].axis_label(currency): KPIS[k].number
+                for k in kpis  # shares in %, money and counts with separators
+            }
+        )
+    )
     if args.out:
         table.to_csv(args.out, index=False)
-        print(f"\nwrote {args.out}")
+        written = _provenance(
+            f"{Path(args.out).with_suffix('')}.",
+            scenario,
+            horizon,
+            args,
+            ["sweep", *argv],
+            manifest=table.attrs["manifest"],
+        )
+        print(f"\nwrote {args.out}, {', '.join(map(str, written))}")
     return 1 if manifest["failed"] else 0
 
 
@@ -398,7 +423,15 @@ def _compare(argv: list[str]) -> int:
     print(comparison.table(kpis))
     if args.out:
         comparison.runs.to_csv(args.out, index=False)
-        print(f"\nwrote {args.out}")
+        written = _provenance(
+            f"{Path(args.out).with_suffix('')}.",
+            scenario,
+            horizon,
+            args,
+            ["compare", *argv],
+            manifest=comparison.manifest,
+        )
+        print(f"\nwrote {args.out}, {', '.join(map(str, written))}")
     return 1 if comparison.manifest["failed"] else 0
 
 
@@ -498,7 +531,15 @@ def _calibrate(argv: list[str]) -> int:
     print("\n--set " + " --set ".join(f"{k}={v:.4g}" for k, v in fit.values.items()))
     if args.out:
         fit.history.to_csv(args.out, index=False)
-        print(f"\nwrote {args.out}")
+        written = _provenance(
+            f"{Path(args.out).with_suffix('')}.",
+            scenario,
+            horizon,
+            args,
+            ["calibrate", *argv],
+            manifest=fit.manifest,
+        )
+        print(f"\nwrote {args.out}, {', '.join(map(str, written))}")
     return 0
 
 
@@ -586,6 +627,80 @@ def _robust(argv: list[str]) -> int:
         study.runs.to_csv(args.out, index=False)
         print(f"\nwrote {args.out}")
     return 1 if manifest["failed"] else 0
+
+
+def _app(argv: list[str]) -> int:
+    from sim.app.server import DEFAULT_HOST, DEFAULT_PORT
+
+    parser = argparse.ArgumentParser(
+        prog="promise-gap app",
+        description="Serve the workshop app: levers, KPI tiles with paired 95%% CIs, gap "
+        "map, snapshots and a printable handout, in the browser.",
+    )
+    parser.add_argument(
+        "scenario",
+        nargs="?",
+        default=DEFAULT_SCENARIO,
+        help=f"shipped scenario name or path to a .toml file (default: {DEFAULT_SCENARIO})",
+    )
+    parser.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"default {DEFAULT_HOST} (this computer only); 0.0.0.0 serves the network",
+    )
+    parser.add_argument(
+        "--port", type=_whole(1), default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}"
+    )
+    parser.add_argument("--seed", type=_whole(0), default=1, help="random seed (default 1)")
+    parser.add_argument("--horizon", default="90d", help="simulated time per run (default 90d)")
+    parser.add_argument(
+        "--reps", type=_whole(1), default=10, help="replications per setting (default 10)"
+    )
+    parser.add_argument("--workers", type=_whole(1), help="processes (default: all cores)")
+    parser.add_argument(
+        "--store",
+        metavar="FILE",
+        help="SQLite file keeping every run (default: the user's run cache)",
+    )
+    args = parser.parse_args(argv)
+    if args.port > 65535:
+        raise ScenarioError([f"--port: {args.port} — give a port from 1 to 65535, like 8765"])
+    scenario = _scenario(args.scenario)  # a bad scenario or horizon is refused before serving
+    try:
+        horizon_hours(args.horizon, scenario.time_unit)
+    except DurationError as error:
+        raise ScenarioError([f"--horizon: {args.horizon!r} — {error.reason}"]) from None
+    if args.store:
+        RunStore(args.store).close()
+    from sim.app.server import serve
+
+    serve(
+        args.scenario,
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        horizon=args.horizon,
+        reps=args.reps,
+        workers=args.workers,
+        store=args.store,
+    )
+    return 0
+
+
+def _provenance(stem: str, scenario: Scenario, horizon, args, command: list[str], **extra):
+    """Write the scenario as run and the manifest next to ``--out`` (see sim.provenance)."""
+    from sim import provenance
+
+    return provenance.write(
+        stem,
+        scenario,
+        seed=args.seed,
+        replications=getattr(args, "reps", 1),
+        horizon_hours=scenario.horizon if horizon is None else horizon,
+        overrides=_overrides(args.set),
+        command=shlex.join(["promise-gap", *command]),
+        **extra,
+    )
 
 
 def _value(text: str):

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,56 +28,132 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from sim.experiment.stats import mean_ci
+from sim.kpis import KPIS, parameter_label
 from sim.result import Result
 from sim.scenario import DIMENSIONS
+from sim.units import HOURS_PER_UNIT
 
-#: Colours: worse than expected (red) … better (green); NPS bands.
-_GAP_COLOURS = "RdYlGn"
-_DETRACTOR, _PASSIVE, _PROMOTER = "#d7301f", "#bdbdbd", "#1a9850"
+#: Colours, safe for colour-blind readers: the Okabe & Ito (2008) palette for categories and
+#: ColorBrewer's red–blue for the gap (worse than expected red, better blue).
+_GAP_COLOURS = "RdBu"
+_BLUE, _ORANGE, _VERMILION, _SKY, _GREY = "#0072B2", "#E69F00", "#D55E00", "#56B4E9", "#999999"
+_DETRACTOR, _PASSIVE, _PROMOTER = _VERMILION, _GREY, _BLUE
+#: The gap map's colour scale, fixed so colours mean the same in every run: ± this many
+#: just-noticeable differences (beyond it, full colour).
+GAP_SCALE_JND = 3.0
+#: Fonts legible on a projector (points).
+_STYLE = {
+    "font.size": 13,
+    "axes.titlesize": 14,
+    "axes.labelsize": 13,
+    "xtick.labelsize": 12,
+    "ytick.labelsize": 12,
+    "legend.fontsize": 12,
+    "figure.titlesize": 14,
+    "axes.formatter.useoffset": False,
+    "axes.prop_cycle": plt.cycler(color=[_BLUE, _ORANGE, "#009E73", _VERMILION, _SKY, "#CC79A7"]),
+}
 
 
-def _axes(ax: Axes | None, size=(7, 4)) -> tuple[Figure, Axes]:
+def _styled(chart):
+    """Draw ``chart`` with projector-sized fonts (the figure keeps them once drawn)."""
+
+    @functools.wraps(chart)
+    def draw(*args, **kwargs):
+        with plt.rc_context(_STYLE):
+            return chart(*args, **kwargs)
+
+    return draw
+
+
+def _kpi_axis(axis, kpi: str) -> None:
+    """Tick labels in the KPI's own format: thousands separators, percent, no 1e6 offset."""
+    spec = KPIS[kpi]
+    scale = 100 if spec.kind == "share" else 1
+    decimals = 2 if spec.kind in ("score", "ratio") else 0
+    axis.set_major_formatter(
+        FuncFormatter(lambda v, _: f"{v * scale:,.{decimals}f}".replace("-", "−"))
+    )
+
+
+def _axes(ax: Axes | None, size=(8, 4.5)) -> tuple[Figure, Axes]:
     if ax is not None:
         return ax.figure, ax
     fig, ax = plt.subplots(figsize=size, layout="constrained")
     return fig, ax
 
 
+@_styled
 def gap_map(result: Result, ax: Axes | None = None) -> Figure:
-    """Touchpoints × dimensions; colour = mean gap between delivery and expectation in jnd
-    (negative: worse than expected), text = the gap and, where something was promised, the
-    share of promises kept. The one picture of where the brand breaks promises."""
-    fig, ax = _axes(ax, (7, 0.6 + 0.55 * len(result.scenario.touchpoints)))
-    table = result.touchpoints
-    names = [tp.name for tp in result.scenario.touchpoints]
-    jnd = result.scenario.perception.jnd
+    """Touchpoints × dimensions: text = the mean gap between delivery and expectation in the
+    dimension's own unit (time in the scenario's unit, cost in its currency, service in
+    points; + is better than expected) and, where something was promised, the share of
+    promises kept; colour = the same gap in just-noticeable differences on a fixed scale
+    (±:data:`GAP_SCALE_JND`), so a colour means the same in every run. The one picture of
+    where the brand breaks promises. ``result`` needs ``scenario`` and ``touchpoints``."""
+    scenario = result.scenario
+    fig, ax = _axes(ax, (9, 1.2 + 0.9 * len(scenario.touchpoints)))
+    names = [tp.name for tp in scenario.touchpoints]
+    jnd = scenario.perception.jnd
     grid = np.full((len(names), len(DIMENSIONS)), np.nan)
     labels = [["" for _ in DIMENSIONS] for _ in names]
-    for row in table.itertuples():
+    for row in result.touchpoints.itertuples():
         i, j = names.index(row.touchpoint), DIMENSIONS.index(row.dimension)
         grid[i, j] = row.gap / getattr(jnd, row.dimension)
-        text = f"{grid[i, j] + 0.0:+.1f}".replace("-0.0", "0.0").replace("+0.0", "0.0")
+        text = gap_text(scenario, row.dimension, row.gap)
         if not pd.isna(row.kept_rate):
             text += f"\nkept {row.kept_rate:.0%}"
         labels[i][j] = text
-    limit = max(1.0, float(np.nanmax(np.abs(grid))) if np.isfinite(grid).any() else 1.0)
     image = ax.imshow(
-        np.ma.masked_invalid(grid), cmap=_GAP_COLOURS, vmin=-limit, vmax=limit, aspect="auto"
+        np.ma.masked_invalid(grid),
+        cmap=_GAP_COLOURS,
+        vmin=-GAP_SCALE_JND,
+        vmax=GAP_SCALE_JND,
+        aspect="auto",
     )
     for i, row in enumerate(labels):
         for j, text in enumerate(row):
-            ax.text(j, i, text or "—", ha="center", va="center", fontsize=9)
+            strong = np.isfinite(grid[i, j]) and abs(grid[i, j]) > 0.6 * GAP_SCALE_JND
+            ax.text(
+                j, i, text or "—", ha="center", va="center", color="white" if strong else "black"
+            )
     ax.set_xticks(range(len(DIMENSIONS)), DIMENSIONS)
     ax.set_yticks(range(len(names)), names)
     ax.set_xlabel("dimension")
     ax.set_ylabel("touchpoint")
     ax.set_title("Where promises meet delivery")
-    fig.colorbar(image, ax=ax, label="gap (jnd, + better)")
+    bar = fig.colorbar(image, ax=ax, ticks=[-GAP_SCALE_JND, 0, GAP_SCALE_JND])
+    bar.ax.set_yticklabels(["worse", "as expected", "better"])
+    bar.set_label("gap, in noticeable steps")
     return fig
 
 
+def gap_text(scenario, dimension: str, gap: float) -> str:
+    """A gap in its dimension's own unit, signed ("−8.1 min", "+12 THB", "+0.13 pts").
+
+    >>> import sim
+    >>> gap_text(sim.examples.load("pizza"), "time", -0.135)
+    '−8.1 min'
+    """
+    if pd.isna(gap):
+        return "—"
+    if dimension == "time":
+        unit = scenario.time_unit
+        value, text = gap / HOURS_PER_UNIT[unit], f"{{:+,.1f}} {unit}"
+    elif dimension == "cost":
+        value, text = gap, f"{{:+,.0f}} {scenario.economics.currency}"
+    else:
+        value, text = gap, "{:+.2f} pts"
+    number = text.format(value)
+    if number.lstrip("+-").split(" ")[0].strip("0.,") == "":
+        number = number.lstrip("+-")
+    return number.replace("-", "−")
+
+
+@_styled
 def satisfaction_distribution(result: Result, ax: Axes | None = None) -> Figure:
     """Customers' likelihood to recommend (0–10), coloured by NPS band, NPS in the title."""
     fig, ax = _axes(ax)
@@ -87,7 +164,11 @@ def satisfaction_distribution(result: Result, ax: Axes | None = None) -> Figure:
     ax.set_xticks(range(11))
     ax.set_xlabel("likelihood to recommend (0–10)")
     ax.set_ylabel("customers")
-    ax.set_title(f"NPS {result.kpis['nps']:+.0f}: detractors 0–6, passives 7–8, promoters 9–10")
+    _kpi_axis(ax.yaxis, "acquired")
+    ax.set_title(
+        f"NPS {KPIS['nps'].number(result.kpis['nps'], signed=True)}: detractors 0–6, "
+        "passives 7–8, promoters 9–10"
+    )
     return fig
 
 
@@ -99,6 +180,7 @@ _TIMESERIES = {
 }
 
 
+@_styled
 def kpi_timeseries(
     result: Result, kpis: Sequence[str] = tuple(_TIMESERIES), axes: Sequence[Axes] | None = None
 ) -> Figure:
@@ -108,7 +190,7 @@ def kpi_timeseries(
         fig, axes = plt.subplots(
             len(kpis),
             1,
-            figsize=(8, 2.1 * len(kpis)),
+            figsize=(9, 2.4 * len(kpis)),
             sharex=True,
             layout="constrained",
             squeeze=False,
@@ -122,13 +204,14 @@ def kpi_timeseries(
             ax.plot(daily["day"], daily["wom_negative"], color=_DETRACTOR, label="negative")
             ax.legend(loc="upper left", frameon=False)
         else:
-            ax.plot(daily["day"], daily[kpi], color="#2c7fb8")
-        ax.set_ylabel(_TIMESERIES.get(kpi, kpi), fontsize=8)
+            ax.plot(daily["day"], daily[kpi], color=_BLUE)
+        ax.set_ylabel(_TIMESERIES.get(kpi, kpi), fontsize=12)
     axes[-1].set_xlabel("day")
     axes[0].set_title(f"{result.scenario.name}: the run day by day")
     return fig
 
 
+@_styled
 def retention_curves(result: Result, ax: Axes | None = None, cohort_days: int = 30) -> Figure:
     """Share of each cohort (customers acquired in the same ``cohort_days``) still active
     after t days — the curves a shifted-beta-geometric model describes (Fader & Hardie 2007)."""
@@ -147,55 +230,67 @@ def retention_curves(result: Result, ax: Axes | None = None, cohort_days: int = 
         ax.plot(ages, alive, label=f"days {start:.0f}–{start + cohort_days:.0f}")
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("days since acquisition")
-    ax.set_ylabel("share still a customer")
+    ax.set_ylabel("still a customer (%)")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:.0f}"))
     ax.set_title("Cohort retention")
     if ax.lines:
-        ax.legend(title="acquired", fontsize=8, frameon=False)
+        ax.legend(title="acquired", frameon=False)
     return fig
 
 
+@_styled
 def policy_frontier(
     runs: pd.DataFrame,
     lever: str,
     kpis: Sequence[str] = ("profit",),
     axes: Sequence[Axes] | None = None,
+    currency: str = "",
+    unit: str = "",
 ) -> Figure:
     """A lever (e.g. the promised time) against KPIs: mean over replications with its 95% CI
-    band. ``runs`` is a :func:`sim.sweep` table (or ``Optimum.runs``)."""
+    band (clipped to what the KPI can take), the best value marked. ``runs`` is a
+    :func:`sim.sweep` table (or ``Optimum.runs``); ``currency`` names money on the axes and
+    ``unit`` the lever's unit (e.g. "min"); by default both come from the sweep's scenario."""
     if axes is None:
         fig, axes = plt.subplots(
-            1, len(kpis), figsize=(4.2 * len(kpis), 3.4), layout="constrained", squeeze=False
+            1, len(kpis), figsize=(5.5 * len(kpis), 4.2), layout="constrained", squeeze=False
         )
         axes = axes[0]
     fig = axes[0].figure
+    units = runs.attrs.get("units", {})
+    currency = currency or units.get("currency", "")
+    if not unit and lever.endswith(".time"):
+        unit = units.get("time", "")
+    elif not unit and lever.endswith((".cost", "compensation")):
+        unit = currency
+    name = parameter_label(lever, unit)
     for ax, kpi in zip(axes, kpis, strict=True):
+        spec = KPIS[kpi]
         rows = []
         for value, group in runs.groupby(lever):
             ci = mean_ci(group[kpi])
-            rows.append((value, ci.mean, ci.low, ci.high))
+            rows.append((value, ci.mean, *spec.clip(ci.low, ci.high)))
         x, mean, low, high = (np.array(v, dtype=float) for v in zip(*rows, strict=True))
-        ax.fill_between(x, low, high, alpha=0.25, color="#2c7fb8", label="95% CI")
-        ax.plot(x, mean, marker="o", color="#2c7fb8", label="mean")
-        best = (
-            int(np.nanargmax(mean))
-            if kpi not in ("churn_rate", "costs")
-            else int(np.nanargmin(mean))
-        )
-        ax.axvline(x[best], color="grey", linestyle=":", linewidth=1)
-        label = " ".join(lever.split(".")[-2:])  # "promise time" for ...promise.time
-        ax.set_xlabel(label)
-        ax.set_ylabel(kpi)
-        ax.set_title(f"{kpi} against {label}")
-    axes[0].legend(frameon=False, fontsize=8)
+        ax.fill_between(x, low, high, alpha=0.25, color=_BLUE, label="95% CI")
+        ax.plot(x, mean, marker="o", color=_BLUE, label="mean")
+        best = int(np.nanargmin(mean)) if spec.better < 0 else int(np.nanargmax(mean))
+        ax.axvline(x[best], color=_GREY, linestyle=":", linewidth=1.5)
+        ax.set_xlabel(name)
+        ax.set_ylabel(spec.axis_label(currency))
+        _kpi_axis(ax.yaxis, kpi)
+        ax.set_title(spec.label)
+    axes[0].legend(frameon=False)
     return fig
 
 
+@_styled
 def tornado(indices: pd.DataFrame, output: str | None = None, ax: Axes | None = None) -> Figure:
     """Sensitivity indices of one output from :func:`sim.sensitivity`, largest on top:
     total-order (ST) and first-order (S1) bars for Sobol, μ* for Morris."""
     output = output or indices["output"].iloc[0]
     table = indices[indices["output"] == output]
-    fig, ax = _axes(ax, (7, 0.8 + 0.5 * len(table)))
+    fig, ax = _axes(ax, (8, 1.2 + 0.6 * len(table)))
+    title = KPIS[output].label.lower() if output in KPIS else output
     if "ST" in table:
         table = table.sort_values("ST")
         y = np.arange(len(table))
@@ -205,7 +300,7 @@ def tornado(indices: pd.DataFrame, output: str | None = None, ax: Axes | None = 
             height=0.4,
             xerr=table["ST_conf"],
             label="total (ST)",
-            color="#2c7fb8",
+            color=_BLUE,
         )
         ax.barh(
             y - 0.2,
@@ -213,87 +308,98 @@ def tornado(indices: pd.DataFrame, output: str | None = None, ax: Axes | None = 
             height=0.4,
             xerr=table["S1_conf"],
             label="alone (S1)",
-            color="#a6bddb",
+            color=_SKY,
         )
         ax.set_xlabel("share of output variance")
         ax.legend(frameon=False)
     else:
         table = table.sort_values("mu_star")
         y = np.arange(len(table))
-        ax.barh(y, table["mu_star"], xerr=table["mu_star_conf"], color="#2c7fb8")
-        ax.set_xlabel(f"μ*: typical change of {output} across the range")
-    ax.set_yticks(y, table["parameter"])
-    ax.set_title(f"What drives {output}")
+        ax.barh(y, table["mu_star"], xerr=table["mu_star_conf"], color=_BLUE)
+        ax.set_xlabel(f"μ*: typical change of {title} across the range")
+    ax.set_yticks(y, [parameter_label(p) for p in table["parameter"]])
+    ax.set_title(f"What drives {title}")
     return fig
 
 
+@_styled
 def why_they_left(result: Result, ax: Axes | None = None, top: int = 8) -> Figure:
-    """Churn, complaints and negative talk attributed to the touchpoint × dimension that hurt
-    most in the triggering episode (``result.drivers()``), as shares of each outcome."""
+    """Customers lost, complaints and criticisms, counted by the touchpoint × dimension that
+    hurt most in the triggering episode (``result.drivers()``): counts, not shares, so a
+    small churn does not look as alarming as a large one."""
     drivers = result.drivers().head(top).iloc[::-1]
-    fig, ax = _axes(ax, (7, 0.8 + 0.45 * len(drivers)))
+    fig, ax = _axes(ax, (8, 1.4 + 0.6 * len(drivers)))
     labels = [
-        f"{t}.{d}" if d else t
+        f"{t} · {d}" if d else t
         for t, d in zip(drivers["touchpoint"], drivers["dimension"], strict=True)
     ]
     y = np.arange(len(drivers))
     for offset, (column, colour, name) in zip(
         (0.27, 0.0, -0.27),
         (
-            ("churn_share", _DETRACTOR, "churned"),
-            ("complaints_share", "#fc8d59", "complaints"),
-            ("wom_negative_share", "#fee08b", "negative talk"),
+            ("churn", _VERMILION, "customers lost"),
+            ("complaints", _ORANGE, "complaints"),
+            ("wom_negative", _SKY, "criticisms"),
         ),
         strict=True,
     ):
         ax.barh(y + offset, drivers[column], height=0.27, color=colour, label=name)
     ax.set_yticks(y, labels)
-    ax.set_xlabel("share of each outcome")
+    ax.set_xlabel("count")
+    _kpi_axis(ax.xaxis, "churned")
     ax.set_title("Why they left")
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend(frameon=False, loc="lower right")
     return fig
 
 
+@_styled
 def policy_cards(
     comparison,
     kpis: Sequence[str] = ("profit", "nps", "churn_rate"),
     axes: Sequence[Axes] | None = None,
+    currency: str = "",
 ) -> Figure:
-    """Policies side by side, one card per KPI: mean with its 95% CI, and the paired
-    difference to the baseline written on each bar (* = CI excludes zero)."""
+    """Policies side by side, one card per KPI: mean with its 95% CI (clipped to what the
+    KPI can take), and the paired difference to the baseline written above each bar's
+    interval in the KPI's unit (* = the difference's CI excludes zero)."""
     if axes is None:
         fig, axes = plt.subplots(
-            1, len(kpis), figsize=(4.2 * len(kpis), 3.6), layout="constrained", squeeze=False
+            1, len(kpis), figsize=(5.2 * len(kpis), 4.6), layout="constrained", squeeze=False
         )
         axes = axes[0]
     fig = axes[0].figure
+    currency = currency or getattr(comparison, "currency", "")
     policies = list(comparison.summary.index.get_level_values("policy").unique())
     for ax, kpi in zip(axes, kpis, strict=True):
+        spec = KPIS[kpi]
         rows = comparison.summary.xs(kpi, level="kpi").loc[policies]
+        low, high = np.maximum(rows["ci_low"], spec.low), np.minimum(rows["ci_high"], spec.high)
         x = np.arange(len(policies))
-        error = np.vstack([rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]])
-        colours = ["#969696" if p == comparison.baseline else "#2c7fb8" for p in policies]
-        ax.bar(x, rows["mean"], yerr=error, color=colours, capsize=3)
+        error = np.vstack([rows["mean"] - low, high - rows["mean"]]).clip(min=0)
+        colours = [_GREY if p == comparison.baseline else _BLUE for p in policies]
+        ax.bar(x, rows["mean"], yerr=np.nan_to_num(error), color=colours, capsize=4)
         for i, policy in enumerate(policies):
             if policy == comparison.baseline:
                 continue
             d = comparison.differences.loc[(policy, kpi)]
             mark = "*" if d["significant"] else ""
+            top = np.nanmax([high.iloc[i], rows["mean"].iloc[i], 0.0])
             ax.annotate(
-                f"Δ {d['mean']:+.3g}{mark}",
-                (i, rows["mean"].iloc[i]),
+                f"Δ {spec.format(d['mean'], currency, signed=True)}{mark}",
+                (i, top),
                 textcoords="offset points",
-                xytext=(0, 4),
+                xytext=(0, 6),
                 ha="center",
-                fontsize=8,
+                fontsize=12,
             )
+        ax.margins(y=0.18)
         ax.set_xticks(x, policies, rotation=20, ha="right")
-        ax.set_title(kpi)
+        ax.set_title(spec.axis_label(currency))
+        _kpi_axis(ax.yaxis, kpi)
     axes[0].set_ylabel("mean [95% CI]")
     fig.suptitle(
         f"vs {comparison.baseline} (paired, {comparison.manifest['replications']} "
-        "replications; * significant)",
-        fontsize=9,
+        "replications; * significant)"
     )
     return fig
 

@@ -6,6 +6,7 @@ scenario's currency; satisfaction is on [−1, 1]; likelihood to recommend on 0�
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,13 +80,33 @@ class Result:
 
     def save(self, directory: str | Path) -> list[Path]:
         """Write kpis, daily, touchpoints, customers and drivers (and episodes, if recorded)
-        as CSV files; return the paths."""
+        as CSV files; return the paths. ``kpis.csv`` and ``touchpoints.csv`` carry a
+        ``unit`` column (and the KPIs their display ``label``), since their rows mix units.
+
+        >>> import sim, tempfile, pandas as pd
+        >>> folder = tempfile.mkdtemp()
+        >>> _ = sim.run(sim.examples.load("pizza"), seed=1, horizon="5 d").save(folder)
+        >>> pd.read_csv(f"{folder}/kpis.csv").set_index("kpi").loc["profit", "unit"]
+        'THB'
+        """
+        from sim.kpis import KPIS
+
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
+        currency = self.scenario.economics.currency
+        kpis = self.kpis.rename("value").rename_axis("kpi").reset_index()
+        kpis["label"] = [KPIS[k].label for k in kpis["kpi"]]
+        kpis["unit"] = [
+            "share, 0 … 1" if KPIS[k].kind == "share" else KPIS[k].unit_text(currency)
+            for k in kpis["kpi"]
+        ]
+        touchpoints = self.touchpoints.copy()
+        units = {"time": "hours", "cost": currency, "service": "service points"}
+        touchpoints.insert(2, "unit", touchpoints["dimension"].map(units))
         tables = {
-            "kpis": self.kpis.rename("value").rename_axis("kpi").reset_index(),
+            "kpis": kpis,
             "daily": self.daily,
-            "touchpoints": self.touchpoints,
+            "touchpoints": touchpoints,
             "customers": self.customers,
             "drivers": self.drivers(),
         }
@@ -99,8 +120,18 @@ class Result:
         return paths
 
     # ------------------------------------------------------------------ the report
-    def report(self) -> str:
-        """A readable report of the run, as printed by ``python -m sim``."""
+    def report(self, overrides: Mapping[str, object] | None = None) -> str:
+        """A readable report of the run, as printed by ``python -m sim``; the header lists
+        the ``overrides`` (``--set``) that made this scenario, when given.
+
+        >>> from sim import examples, run
+        >>> text = run(examples.load("pizza"), seed=1, horizon="5 d").report(
+        ...     {"resources.driver.capacity": 6})
+        >>> text.splitlines()[3]
+        'overrides: resources.driver.capacity = 6'
+        """
+        from sim.provenance import overrides_text
+
         k, s = self.kpis, self.scenario
         money = s.economics.currency
         lines = [
@@ -108,6 +139,7 @@ class Result:
             s.description,
             f"seed {self.seed} · horizon {format_duration(self.horizon)} · "
             f"simulated in {self.wall_time:.1f} s",
+            None if overrides is None else f"overrides: {overrides_text(overrides)}",
             "",
             "CUSTOMERS",
             _row(

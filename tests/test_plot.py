@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 
 import matplotlib.pyplot as plt
 import pytest
@@ -10,6 +11,7 @@ from matplotlib.figure import Figure
 
 import sim
 from sim import plot
+from sim.kpis import KPIS
 
 PROMISE = "touchpoints.delivery.promise.time"
 
@@ -42,7 +44,7 @@ def test_satisfaction_distribution_has_eleven_bars_and_the_nps(result):
     ax = fig.axes[0]
     assert len(ax.patches) == 11
     assert ax.get_xlabel() == "likelihood to recommend (0–10)"
-    assert f"{result.kpis['nps']:+.0f}" in ax.get_title()
+    assert f"NPS {KPIS['nps'].number(result.kpis['nps'], signed=True)}:" in ax.get_title()
     heights = sum(p.get_height() for p in ax.patches)
     assert heights == (result.customers["episodes"] > 0).sum()
 
@@ -67,7 +69,12 @@ def test_why_they_left_uses_the_drivers(result):
     fig = plot.why_they_left(result)
     ax = fig.axes[0]
     assert ax.get_title() == "Why they left"
-    assert "delivery.time" in [t.get_text() for t in ax.get_yticklabels()]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "delivery · time" in labels
+    # counts, not shares: the churn bars add up to the customers lost to a named cause
+    drivers = result.drivers().head(8)
+    churn_bars = ax.patches[: len(labels)]
+    assert sum(p.get_width() for p in churn_bars) == drivers["churn"].sum()
 
 
 def test_policy_frontier_draws_a_band_per_kpi():
@@ -81,7 +88,13 @@ def test_policy_frontier_draws_a_band_per_kpi():
     )
     fig = plot.policy_frontier(runs, PROMISE, kpis=("profit", "nps"))
     assert len(fig.axes) == 2
-    assert fig.axes[1].get_ylabel() == "nps"
+    assert fig.axes[1].get_ylabel() == "NPS (points)"
+    # units from the sweep's scenario: its time unit and its currency
+    assert fig.axes[0].get_xlabel() == "delivery promise (min)"
+    assert fig.axes[0].get_ylabel() == "Profit (THB)"
+    fig = plot.policy_frontier(runs, PROMISE, kpis=("profit",), unit="hours", currency="€")
+    assert fig.axes[0].get_xlabel() == "delivery promise (hours)"
+    assert fig.axes[0].get_ylabel() == "Profit (€)"
     assert len(fig.axes[0].collections) == 1  # the CI band
 
 
@@ -98,8 +111,11 @@ def test_tornado_from_sensitivity():
     )
     fig = plot.tornado(indices)
     ax = fig.axes[0]
-    assert ax.get_title() == "What drives satisfaction_mean"
-    assert {t.get_text() for t in ax.get_yticklabels()} == {PROMISE, "market.prospects_per_day"}
+    assert ax.get_title() == "What drives satisfaction per purchase"
+    assert {t.get_text() for t in ax.get_yticklabels()} == {
+        "delivery promise (time)",
+        "prospects (per day)",
+    }
 
 
 def test_policy_cards_annotate_paired_differences():
@@ -112,8 +128,58 @@ def test_policy_cards_annotate_paired_differences():
         progress=False,
     )
     fig = plot.policy_cards(comparison, kpis=("nps", "churn_rate"))
-    assert [ax.get_title() for ax in fig.axes] == ["nps", "churn_rate"]
+    assert [ax.get_title() for ax in fig.axes] == ["NPS (points)", "Churn rate (%)"]
     assert any(t.get_text().startswith("Δ") for t in fig.axes[0].texts)
+    _assert_for_the_room(fig)
+    # the churn interval is cut at 0 and 1: no whisker outside what a rate can take
+    for line in fig.axes[1].lines:
+        assert all(0.0 <= y <= 1.0 for y in line.get_ydata())
+    # the difference is written above the interval, not on top of it
+    [label] = [t for t in fig.axes[1].texts if t.get_text().startswith("Δ")]
+    summary = comparison.summary.xs("churn_rate", level="kpi")
+    assert label.xy[1] >= min(summary.loc["60", "ci_high"], 1.0) - 1e-12
+
+
+def _assert_for_the_room(fig):
+    """What a strategist sees: fonts of 12 pt or more, no code names, no 1e5 notation."""
+    texts = [t for ax in fig.axes for t in ax.texts]
+    for ax in fig.axes:
+        texts += [ax.title, ax.xaxis.label, ax.yaxis.label]
+        texts += ax.get_xticklabels() + ax.get_yticklabels()
+    fig.canvas.draw()  # tick labels exist once drawn
+    for text in texts:
+        words = text.get_text()
+        if not words:
+            continue
+        assert text.get_fontsize() >= 12, words
+        assert not re.search(r"\de[+-]?\d", words), words
+        assert "_" not in words, words
+
+
+def test_gap_map_speaks_in_native_units_on_a_fixed_scale(result):
+    """The gap map says what the report says (−8.1 min, not −1.6 jnd), and its colours do
+    not rescale from run to run."""
+    fig = plot.gap_map(result)
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    delivery = result.touchpoints.set_index(["touchpoint", "dimension"]).loc[("delivery", "time")]
+    minutes = delivery["gap"] * 60
+    assert any(t.startswith(f"{minutes:+.1f} min".replace("-", "−")) for t in texts), texts
+    assert f"{minutes:+.1f} min".lstrip("+") in result.report().replace("+", "")
+    other = sim.run(sim.examples.load("pizza").replace({PROMISE: 90}), seed=1, horizon="20 d")
+    clim = ax.images[0].get_clim()
+    assert plot.gap_map(other).axes[0].images[0].get_clim() == clim
+    assert clim == (-plot.GAP_SCALE_JND, plot.GAP_SCALE_JND)
+    _assert_for_the_room(fig)
+
+
+def test_every_chart_is_fit_for_the_room(result):
+    for chart in (
+        plot.satisfaction_distribution,
+        plot.why_they_left,
+        plot.retention_curves,
+    ):
+        _assert_for_the_room(chart(result))
 
 
 def test_charts_draw_into_given_axes(result):

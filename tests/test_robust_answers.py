@@ -215,7 +215,10 @@ def test_a_flip_found_by_discovery_holds_in_direct_runs(pizza):
         ({"wom.reech": (0.1, 1.0)}, ["uncertainties['wom.reech']", "did you mean 'reach'"]),
         ({"wom.reach": (1.0, 0.1)}, ["uncertainties['wom.reach']", "low must be below high"]),
         ({"wom.reach": (0.5, 0.5)}, ["uncertainties['wom.reach']", "low must be below high"]),
-        ({"wom.advocacy": (10.0, 400.0)}, ["['wom.advocacy']: wom.advocacy: 400", "(the high bound)"]),
+        (
+            {"wom.advocacy": (10.0, 400.0)},
+            ["['wom.advocacy']: wom.advocacy: 400", "(the high bound)"],
+        ),
         ({"perception.kept_credit": (-1, 1)}, ["perception.kept_credit: -1", "(the low bound)"]),
         ({"market.promise_sensitivity": (0, 0.1)}, ["log scale", "low must be above 0"]),
         ({"wom.reach": (0.1, float("nan"))}, ["uncertainties['wom.reach']", "finite numbers"]),

@@ -24,6 +24,7 @@ import pandas as pd
 from sim.experiment.arguments import Arguments, RunOptions
 from sim.experiment.runner import Execution, RunSpec, execute
 from sim.experiment.stats import Interval, mean_ci, precise_enough
+from sim.kpis import KPIS
 from sim.metrics import KPI_NAMES
 from sim.scenario import Scenario
 
@@ -190,9 +191,12 @@ class Comparison:
     differences: pd.DataFrame
     baseline: str
     manifest: dict[str, Any]
+    currency: str = ""  # the scenario's, for money in the table
 
     def table(self, kpis: list[str] | None = None) -> str:
-        """A readable policy table: mean [95% CI] and the difference to the baseline."""
+        """A readable policy table: mean [95% CI] and the difference to the baseline, each
+        KPI under its display name and unit (:mod:`sim.kpis`), intervals clipped to what
+        the KPI can take; shares in percent, their differences in percentage points."""
         kpis = kpis or [
             "profit",
             "satisfaction_mean",
@@ -207,19 +211,27 @@ class Comparison:
             f"{self.manifest['replications']} replications"
         ]
         for kpi in kpis:
-            lines.append(f"\n{kpi}")
+            spec = KPIS.get(kpi)
+            lines.append(f"\n{spec.axis_label(self.currency) if spec else kpi}")
             policies = self.summary.index.get_level_values("policy").unique()
             scale = max(abs(self.summary.loc[(p, kpi), "mean"]) for p in policies)
-            digits = 0 if scale >= 100 else 3  # one format per KPI: money and counts vs rates
+            digits = 0 if scale >= 100 else 3  # statistics outside the registry: by size
+
+            def fmt(value, signed=False, spec=spec, digits=digits):
+                return spec.number(value, signed) if spec else _fmt(value, digits, signed)
+
             for policy in policies:
                 s = self.summary.loc[(policy, kpi)]
-                line = f"  {policy:<18}{_fmt(s['mean'], digits):>12}  [{_fmt(s['ci_low'], digits)}, {_fmt(s['ci_high'], digits)}]"
+                low, high = (
+                    spec.clip(s["ci_low"], s["ci_high"]) if spec else (s["ci_low"], s["ci_high"])
+                )
+                line = f"  {policy:<18}{fmt(s['mean']):>12}  [{fmt(low)}, {fmt(high)}]"
                 if policy != self.baseline:
                     d = self.differences.loc[(policy, kpi)]
                     mark = "*" if d["significant"] else " "
                     line += (
-                        f"   Δ {_fmt(d['mean'], digits, signed=True)} "
-                        f"[{_fmt(d['ci_low'], digits, signed=True)}, {_fmt(d['ci_high'], digits, signed=True)}]{mark}"
+                        f"   Δ {fmt(d['mean'], signed=True)} "
+                        f"[{fmt(d['ci_low'], signed=True)}, {fmt(d['ci_high'], signed=True)}]{mark}"
                     )
                 lines.append(line)
         lines.append("\n* the 95% CI of the paired difference excludes zero")
@@ -326,7 +338,12 @@ def compare(
         executions, policies=names, baseline=baseline, crn=crn, precision=targets or None
     )
     return Comparison(
-        runs=runs, summary=summary, differences=differences, baseline=baseline, manifest=manifest
+        runs=runs,
+        summary=summary,
+        differences=differences,
+        baseline=baseline,
+        manifest=manifest,
+        currency=variants[baseline].economics.currency,
     )
 
 

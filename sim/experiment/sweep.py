@@ -174,4 +174,6 @@ def sweep(
     table.attrs["manifest"] = execution.manifest(
         design=design, params=list(points[0]), points=len(points), reps=reps
     )
+    # what charts need to label money and times (sim.plot.policy_frontier)
+    table.attrs["units"] = {"currency": scenario.economics.currency, "time": scenario.time_unit}
     return table
