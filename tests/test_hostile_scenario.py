@@ -16,6 +16,7 @@ import datetime
 import decimal
 import math
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -562,7 +563,9 @@ def test_a_toml_nested_five_hundred_deep_is_refused(tmp_path):
     path = tmp_path / "deep.toml"
     path.write_text(f"name = {'[' * 500}{']' * 500}\n", encoding="utf-8")
     error = load_within(path)
-    assert "nested hundreds of levels deep" in error.problems[0]
+    # refused by the parser ("nested hundreds of levels deep") or, where another library has
+    # raised the recursion limit so that it parses, by the schema ("nested 501 levels deep")
+    assert re.search(r"nested (hundreds of|501) levels deep", error.problems[0])
     assert "at most ~6" in error.problems[0]
 
 

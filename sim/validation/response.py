@@ -574,8 +574,8 @@ def exceeding_share(arms: pd.DataFrame) -> float:
     """Gneezy & Epley's contrast over a :func:`promise_probe` table: what exceeding a promise
     adds to keeping it, as a share of what breaking it takes away (means over episodes).
 
-    >>> exceeding_share(pd.DataFrame({"broken": [-0.5, -0.3], "kept": [0.4, 0.4],
-    ...                               "exceeded": [0.45, 0.47]}))
+    >>> round(exceeding_share(pd.DataFrame({"broken": [-0.5, -0.3], "kept": [0.4, 0.4],
+    ...                                     "exceeded": [0.45, 0.47]})), 6)
     0.075
     """
     kept = arms["kept"].mean()
