@@ -37,6 +37,13 @@ class Result:
       leaving after it);
     * ``resources`` — per capacity-limited resource: requests served, utilisation, mean wait
       (hours) and the queue at the end; ``overloaded`` flags a queue that keeps growing;
+    * ``by_time`` — one row per hour of the week (weekday 0 = Monday, hour 0–23) by when
+      the order was placed: orders, every_promise_kept, waited (hours queued per order),
+      closed_waited and closed_lost (customers who found a touchpoint closed and waited,
+      or went to the rival);
+    * ``resources_by_time`` — one row per resource × hour of the week: servers (mean at
+      work), requests, wait_probability (share that queued), mean_wait (hours),
+      mean_queue (customers queueing, time average) and utilisation;
     * :meth:`drivers` — churn, complaints and negative word of mouth attributed to the
       touchpoint × dimension that hurt most in the triggering episode;
     * :meth:`report` — the text the CLI prints.
@@ -58,6 +65,8 @@ class Result:
     wall_time: float = 0.0
     resources: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     episodes: pd.DataFrame | None = field(default=None, repr=False)
+    by_time: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    resources_by_time: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def drivers(self) -> pd.DataFrame:
         """Why they left: outcomes by the touchpoint × dimension that hurt most.

@@ -31,6 +31,7 @@ from sim.rng import (
     ARRIVAL,
     CHOICE,
     CHURN,
+    CLOSED,
     COMPLAIN,
     EXCEED,
     REFERRAL,
@@ -148,6 +149,11 @@ class EpisodeDraws:
 
     def annoyed(self) -> float:
         return uniform(self.key, AFTERCARE, self.block + _ANNOYED)
+
+    def retry(self, attempt: int) -> float:
+        """Time to the next try after purchase ``n`` went to the rival, the touchpoint
+        being closed (``attempt`` = 0, 1, …)."""
+        return uniform(self.key, CLOSED, self.block + attempt)
 
     # the end of the episode: one number each
     def churn(self) -> float:

@@ -28,6 +28,13 @@ from sim import behaviour
 from sim.distributions import Exponential
 from sim.engine import processes
 from sim.engine.aftercare import anything_after
+from sim.engine.calendar import (
+    Rhythm,
+    ShiftPriorityResource,
+    ShiftResource,
+    openings_of,
+    shifts_of,
+)
 from sim.engine.collector import Collector
 from sim.engine.customer import Newcomers
 from sim.engine.plan import JourneyPlan, Step
@@ -74,11 +81,11 @@ class Model:
             if od.touchpoint and od.time.share > 0
             else set()
         )
+        self.rhythm = Rhythm.of(scenario.calendar)  # None: demand is flat
+        self.shifts = shifts_of(scenario)
+        self.openings = openings_of(scenario)
         self.resources = {
-            r.name: (simpy.PriorityResource if r.name in expedited else simpy.Resource)(
-                self.env, r.capacity
-            )
-            for r in scenario.resources
+            r.name: self._resource(r, r.name in expedited) for r in scenario.resources
         }
         self.support = self.resources.get(scenario.complaints.resource)
         self.steps = [
@@ -101,8 +108,20 @@ class Model:
         self.newcomers = Newcomers(scenario)
         self.referral_delay = Exponential(scenario.wom.delay)
         self.metrics = Collector(self.plan, self.horizon, episodes)
+        for name, shifts in self.shifts.items():
+            self.metrics.staffed[name] = shifts.server_hours(self.horizon)
+            self.metrics.peak[name] = max(servers for _, servers in shifts.changes)
         self.customers = CustomerBook()
         self.prospects = 0  # everyone who has made a buy/not-buy decision
+
+    def _resource(self, spec, expedited: bool) -> simpy.Resource:
+        """The queue of resource ``spec``: with shifts, its servers follow them."""
+        shifts = self.shifts.get(spec.name)
+        if shifts is None:
+            return (simpy.PriorityResource if expedited else simpy.Resource)(
+                self.env, spec.capacity
+            )
+        return (ShiftPriorityResource if expedited else ShiftResource)(self.env, shifts.first)
 
     def _quoters(self) -> list:
         quoters = []
@@ -152,6 +171,8 @@ class Model:
         started = time.perf_counter()
         self.env.process(processes.paid_arrivals(self))
         self.env.process(processes.daily_snapshots(self))
+        for name, shifts in self.shifts.items():
+            self.env.process(shifts.run(self.env, self.resources[name]))
         with tqdm(
             total=self.metrics.days,
             desc=self.scenario.name,
@@ -178,6 +199,8 @@ class Model:
             wall_time=wall_time,
             resources=metrics.resource_table(self.scenario.resources, self.resources),
             episodes=episode_table(metrics.episode_log),
+            by_time=metrics.time_table(),
+            resources_by_time=metrics.resource_time_table(self.scenario.resources, self.shifts),
         )
 
 
