@@ -38,7 +38,7 @@ class Result:
     * ``resources`` — per capacity-limited resource: requests served, utilisation, mean wait
       (hours) and the queue at the end; ``overloaded`` flags a queue that keeps growing;
     * ``by_time`` — one row per hour of the week (weekday 0 = Monday, hour 0–23) by when
-      the order was placed: orders, every_promise_kept, waited (hours queued per order),
+      the order was placed: orders, promised (orders with a promise), every_promise_kept, waited (hours queued per order),
       closed_waited and closed_lost (customers who found a touchpoint closed and waited,
       or went to the rival);
     * ``resources_by_time`` — one row per resource × hour of the week: servers (mean at
@@ -174,6 +174,7 @@ class Result:
             *self._segment_lines(),
             "CAPACITY",
             self._capacity_lines(),
+            *self._when_lines(),
         ]
         return "\n".join(line for line in lines if line is not None)
 
@@ -269,6 +270,64 @@ class Result:
             rows.append(line)
         return "\n".join(rows)
 
+    def _when_lines(self) -> list[str]:
+        """WHEN PROMISES BREAK: the hours of the day where the fewest orders had every
+        promise kept (over all weekdays), each weekday, the busiest resource hour and the
+        customers who found a touchpoint closed."""
+        table = self.by_time
+        if table.empty or table["orders"].sum() == 0:
+            return []
+        kept = table["every_promise_kept"].fillna(0.0) * table["promised"]
+        queued = table["waited"].fillna(0.0) * table["orders"]
+        hours = pd.DataFrame(
+            {
+                "orders": table.groupby("hour")["orders"].sum(),
+                "kept": kept.groupby(table["hour"]).sum() / table.groupby("hour")["promised"].sum(),
+                "queued": queued.groupby(table["hour"]).sum()
+                / table.groupby("hour")["orders"].sum(),
+            }
+        )
+        lines = [
+            "",
+            "WHEN PROMISES BREAK (by the hour the order was placed)",
+        ]
+        busy = hours[hours["orders"] >= 0.5 * hours["orders"].mean()].dropna(subset=["kept"])
+        if not busy.empty:
+            lines.append(
+                f"  {'hour of day':<16}{'every promise kept':>20}{'queued per order':>18}"
+                f"{'orders':>10}"
+            )
+            worst = busy.nsmallest(3, "kept", keep="first")
+            best = busy.drop(worst.index).nlargest(1, "kept", keep="first")
+            for label, part in (("worst", worst), ("best", best)):
+                for hour, row in part.iterrows():
+                    lines.append(
+                        f"  {_hours(hour):<16}{row.kept:>20.0%}"
+                        f"{format_duration(row.queued):>18}{row.orders:>10,.0f}   {label}"
+                    )
+        by_day = kept.groupby(table["weekday"]).sum() / table.groupby("weekday")["promised"].sum()
+        lines.append(
+            "  every promise kept by weekday: "
+            + " · ".join(f"{WEEKDAY_NAMES[d]} {v:.0%}" for d, v in by_day.dropna().items())
+        )
+        use = self.resources_by_time
+        if not use.empty:
+            mean = use.groupby(["resource", "hour"], sort=False)[
+                ["utilisation", "servers", "mean_queue"]
+            ].mean()
+            peak = mean.dropna(subset=["utilisation"]).nlargest(1, "utilisation", keep="first")
+            for (resource, hour), row in peak.iterrows():
+                lines.append(
+                    f"  busiest hour: {resource} at {_hours(hour)}, {row.utilisation:.0%} busy "
+                    f"with {row.servers:,.1f} at work and {row.mean_queue:,.1f} queueing"
+                )
+        waited, lost = int(table["closed_waited"].sum()), int(table["closed_lost"].sum())
+        if waited or lost:
+            lines.append(
+                f"  found it closed: {waited:,} waited for it to open · {lost:,} went to the rival"
+            )
+        return lines
+
     def _driver_lines(self) -> str:
         table = self.drivers()
         table = table[table["churn"] > 0]
@@ -282,6 +341,15 @@ class Result:
                 f"{row.wom_negative_share:>10.0%}"
             )
         return "\n".join(rows)
+
+
+#: Weekdays as the report shows them (the run starts on a Monday).
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _hours(hour: int) -> str:
+    """'19:00–20:00'."""
+    return f"{hour:02d}:00–{(hour + 1) % 24:02d}:00"
 
 
 def _row(label: str, value: str, note: str = "") -> str:

@@ -253,8 +253,8 @@ class Collector:
         return [weeks + min(max(rest - h, 0.0), 1.0) for h in range(WEEK_HOURS)]
 
     def time_table(self) -> pd.DataFrame:
-        """One row per hour of the week (by the hour the order was placed): orders, the
-        share whose every promise was kept, mean hours queued, and customers who found a
+        """One row per hour of the week (by the hour the order was placed): orders, those
+        with a promise and the share of them whose every promise was kept, mean hours queued, and customers who found a
         touchpoint closed (waited or lost to the rival)."""
         by = {name: np.asarray(values) for name, values in self.by_slot.items()}
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -263,6 +263,7 @@ class Collector:
                     "weekday": np.repeat(np.arange(7), 24),
                     "hour": np.tile(np.arange(24), 7),
                     "orders": by["orders"].astype(int),
+                    "promised": by["promised"].astype(int),
                     "every_promise_kept": by["kept"] / by["promised"],
                     "waited": by["queued"] / by["orders"],
                     "closed_waited": by["closed_waited"].astype(int),

@@ -207,8 +207,14 @@ class Calendar:
 
     @property
     def flat(self) -> bool:
-        """Whether demand is the same every hour of every day."""
-        return not (self.hours or self.days or self.week or self.daily)
+        """Whether demand is the same every hour of every day (no profile, or equal weights:
+        then the run is exactly the run without a calendar).
+
+        >>> Calendar(hours=(2.0,) * 24).flat, Calendar(days=(1, 1, 1, 1, 1, 2, 2)).flat
+        (True, False)
+        """
+        rows = (self.hours, self.days, self.daily, tuple(w for row in self.week for w in row))
+        return all(len(set(row)) <= 1 for row in rows)
 
 
 def week_minutes(days: tuple[int, ...], start: int, end: int) -> list[tuple[int, int]]:
