@@ -245,3 +245,39 @@ def test_a_closed_touchpoint_is_counted_either_way(when_closed):
         assert night["orders"].sum() == 0  # nobody is served at night
         assert result.kpis.lost > 0  # new prospects who found it closed went to the rival
     assert "closed" in result.report()
+
+
+# --------------------------------------------------------------------------- promises
+PEAK = [0.2] * 11 + [1.0] * 6 + [4.0] * 4 + [1.0] * 2 + [0.2]
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [{"policy": "quantile", "q": 0.9, "by": "hour"}, {"policy": "buffer", "add": 10, "by": "hour"}],
+)
+def test_a_learning_promise_by_the_hour_quotes_longer_at_the_peak(policy):
+    from sim.engine.model import Model
+
+    pizza = examples.load("pizza").replace(
+        {"calendar": {"hours": PEAK}, "touchpoints.delivery.promise.time": policy}
+    )
+    model = Model(pizza, seed=1, horizon="45 d")
+    model.run(progress=False)
+    cell = next(c for c, (k, d) in enumerate(model.plan.cells) if (k, d) == (2, "time"))
+    quotes = [q.value for q in model.quoters[cell]._quoters]
+    # six minutes longer at least, on average over the peak's hours and the afternoon's
+    assert np.mean(quotes[18:21]) > np.mean(quotes[11:17]) + 0.1
+
+
+def test_a_fixed_promise_stays_one_number_and_by_is_kept_when_saved(tmp_path):
+    pizza = examples.load("pizza")
+    assert pizza.touchpoint("delivery").promise.time.value == 0.5
+    slotted = pizza.replace(
+        {"touchpoints.delivery.promise.time": {"policy": "quantile", "q": 0.8, "by": "hour"}}
+    )
+    path = tmp_path / "slotted.toml"
+    slotted.save(path)
+    assert Scenario.load(path).touchpoint("delivery").promise.time.by == "hour"
+    bad = {"policy": "quantile", "q": 0.8, "by": "minute"}
+    with pytest.raises(ScenarioError, match=r"promise.time.by: 'minute' — must be one of hour"):
+        pizza.replace({"touchpoints.delivery.promise.time": bad})

@@ -82,8 +82,8 @@ class Rhythm:
     def advance(self, t: float, amount: float) -> float:
         """The time T ≥ ``t`` at which ∫ₜᵀ w = ``amount`` (average hours of demand).
 
-        >>> Rhythm([1.0, 0.0, 1.0]).advance(0.5, 1.0)  # skips the hour without demand
-        2.0
+        >>> Rhythm([1.0, 0.0, 2.0]).advance(0.5, 1.0)  # skips the hour without demand
+        2.25
         """
         cycles, x = divmod(t, self.period)
         hour = int(x)
@@ -132,8 +132,8 @@ class Shifts:
     change, starting at hour 0.
 
     >>> shifts = Shifts([0] * (9 * 60) + [3] * (8 * 60) + [0] * (WEEK_MINUTES - 17 * 60))
-    >>> shifts.changes[:3], shifts.server_hours(48.0)
-    ([(0.0, 0), (9.0, 3), (17.0, 0)], 48.0)
+    >>> shifts.changes[:3], shifts.server_hours(48.0)  # 3 servers 09:00–17:00 on Monday
+    ([(0.0, 0), (9.0, 3), (17.0, 0)], 24.0)
     """
 
     __slots__ = ("changes", "hourly", "starts")
@@ -184,7 +184,7 @@ class Shifts:
 class Opening:
     """When a touchpoint takes new customers: open spans (hours of the week).
 
-    >>> hours = Opening([m // 60 >= 9 and m // 60 < 17 for m in range(WEEK_MINUTES)])
+    >>> hours = Opening([9 <= (m // 60) % 24 < 17 for m in range(WEEK_MINUTES)])
     >>> hours.wait(8.5), hours.wait(10.0), hours.wait(20.0)
     (0.5, 0.0, 13.0)
     """

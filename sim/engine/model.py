@@ -41,7 +41,7 @@ from sim.engine.plan import JourneyPlan, Step
 from sim.engine.population import CustomerBook
 from sim.engine.scoring import Visit
 from sim.metrics import customer_table, episode_table
-from sim.policies import QuoteContext
+from sim.policies import QuoteContext, SlottedQuoter
 from sim.result import Result
 from sim.rng import MAX_SEED, Streams
 from sim.scenario import Scenario, ScenarioError
@@ -93,6 +93,7 @@ class Model:
             for k, tp in enumerate(scenario.touchpoints)
         ]
         self.quoters = self._quoters()
+        self.slotted = {c for c, q in enumerate(self.quoters) if isinstance(q, SlottedQuoter)}
         # Cells where both we and the rival promise something: what prospects compare.
         plan = self.plan
         compared = [
@@ -123,6 +124,9 @@ class Model:
             )
         return (ShiftPriorityResource if expedited else ShiftResource)(self.env, shifts.first)
 
+    def _now(self) -> float:
+        return self.env.now
+
     def _quoters(self) -> list:
         quoters = []
         for k, dim in self.plan.cells:
@@ -137,7 +141,7 @@ class Model:
             queues = (
                 [self.resources.get(s.resource) for s in tp.stages] if dim == "time" else [None]
             )
-            context = QuoteContext(queues, self.plan.competitor[len(quoters)])
+            context = QuoteContext(queues, self.plan.competitor[len(quoters)], self._now)
             quoters.append(policy.quoter(parts, dim != "service", context))
         return quoters
 
@@ -155,11 +159,17 @@ class Model:
             self.compared_per_jnd,
         )
 
-    def observe(self, visit: Visit, promised: list[float]) -> None:
-        """Each quoter learns from what its cell delivered against what it promised."""
+    def observe(self, visit: Visit, promised: list[float], ordered: float) -> None:
+        """Each quoter learns from what its cell delivered against what it promised (a
+        promise by the hour learns in the slot of ``ordered``, when the order was placed)."""
         for cell, level in zip(visit.cells, visit.delivered, strict=True):
-            if self.quoters[cell] is not None:
-                self.quoters[cell].observe(level, promised[cell])
+            quoter = self.quoters[cell]
+            if quoter is None:
+                continue
+            if cell in self.slotted:
+                quoter.observe_at(ordered, level, promised[cell])
+            else:
+                quoter.observe(level, promised[cell])
 
     # ------------------------------------------------------------------ running
     def run(self, progress: bool = True) -> Result:

@@ -182,7 +182,7 @@ def purchase(model, c: Customer):
     score = score_visit(
         model.plan, visit, promised, c.prior, c.promise_weight(s.perception.prior_weight)
     )
-    model.observe(visit, promised)
+    model.observe(visit, promised, started)
     after = aftermath(s, draws) if model.aftercare else NOTHING
     score = with_aftermath(score, after, s.perception.satisfaction_scale)
     if score.satisfaction < s.complaints.threshold:
