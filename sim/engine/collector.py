@@ -296,7 +296,10 @@ class Collector:
                             "wait_probability": use[1] / use[0],
                             "mean_wait": use[2] / use[0],
                             "mean_queue": use[3] / exposure,
-                            "utilisation": use[4] / (servers * exposure),
+                            # off shift, services finishing late are not utilisation
+                            "utilisation": np.where(
+                                servers > 0, use[4] / (servers * exposure), np.nan
+                            ),
                         }
                     )
                 )

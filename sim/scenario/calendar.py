@@ -157,7 +157,12 @@ class Shift:
     days: str = param("every day", _Weekdays(), "weekdays, like 'mon-fri' or 'sat,sun'")
     start: str = param(spec=_Clock(), doc="clock time the shift starts, 'HH:MM'")
     end: str = param(spec=_Clock(end=True), doc="clock time the shift ends, 'HH:MM' (24:00 ok)")
-    capacity: int = param(spec=_Number(0, integer=True), doc="servers working in the shift")
+    capacity: int | None = param(
+        None,
+        _Number(0, integer=True),
+        "servers working in the shift (none: the resource's capacity, so that "
+        "resources.NAME.capacity sets this shift's crew)",
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -267,14 +272,17 @@ def open_minutes(scenario: Scenario) -> dict[str, list[bool]]:
 
 def staffed_minutes(scenario: Scenario) -> dict[str, list[int]]:
     """Per resource with shifts: servers at work, minute by minute of the week (-1 where no
-    shift covers; overlaps are refused when the scenario loads)."""
+    shift covers; overlaps are refused when the scenario loads); a shift without a capacity
+    staffs the resource's ``capacity``."""
     grids: dict[str, list[int]] = {}
     ctx = _Context("h")
+    capacity = {r.name: r.capacity for r in scenario.resources}
     for i, spans in _spans(scenario.calendar.shifts, ctx, "calendar.shifts"):
         shift = scenario.calendar.shifts[i]
         grid = grids.setdefault(shift.resource, [-1] * WEEK_MINUTES)
+        servers = capacity[shift.resource] if shift.capacity is None else shift.capacity
         for begin, stop in spans:
-            grid[begin:stop] = [shift.capacity] * (stop - begin)
+            grid[begin:stop] = [servers] * (stop - begin)
     return grids
 
 

@@ -56,7 +56,8 @@ class Resource:
     capacity: int = param(
         1,
         _Number(0, open_low=True, integer=True),
-        "servers working in parallel (calendar.shifts, when given, replace it)",
+        "servers working in parallel (with calendar.shifts: the crew of every shift that "
+        "gives no capacity of its own)",
     )
     cost_per_hour: float = param(
         0.0, _Money(), "currency per server-hour, paid all horizon or for the hours of its shifts"
