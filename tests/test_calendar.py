@@ -259,7 +259,12 @@ def test_a_learning_promise_by_the_hour_quotes_longer_at_the_peak(policy):
     from sim.engine.model import Model
 
     pizza = examples.load("pizza").replace(
-        {"calendar": {"hours": PEAK}, "touchpoints.delivery.promise.time": policy}
+        {
+            "calendar": {"hours": PEAK},  # round the clock, no shifts: 3 ovens, 5 drivers
+            "resources.kitchen.capacity": 3,
+            "resources.driver.capacity": 5,
+            "touchpoints.delivery.promise.time": policy,
+        }
     )
     model = Model(pizza, seed=1, horizon="45 d")
     model.run(progress=False)
@@ -281,3 +286,16 @@ def test_a_fixed_promise_stays_one_number_and_by_is_kept_when_saved(tmp_path):
     bad = {"policy": "quantile", "q": 0.8, "by": "minute"}
     with pytest.raises(ScenarioError, match=r"promise.time.by: 'minute' — must be one of hour"):
         pizza.replace({"touchpoints.delivery.promise.time": bad})
+
+
+def test_a_shift_without_a_capacity_staffs_the_resource_capacity():
+    """So resources.NAME.capacity stays a lever: pizza's dinner crews follow it."""
+    pizza = examples.load("pizza")
+    fewer = pizza.replace({"resources.driver.capacity": 6})
+    a = sim.run(pizza, seed=1, horizon="21 d", progress=False).resources_by_time
+    b = sim.run(fewer, seed=1, horizon="21 d", progress=False).resources_by_time
+    dinner = (a.resource == "driver") & (a.hour == 19)
+    lunch = (a.resource == "driver") & (a.hour == 12)
+    assert set(a.loc[dinner, "servers"]) == {11} and set(b.loc[dinner, "servers"]) == {6}
+    assert set(a.loc[lunch, "servers"]) == set(b.loc[lunch, "servers"]) == {8}
+    assert b.loc[dinner, "wait_probability"].mean() > a.loc[dinner, "wait_probability"].mean()
