@@ -299,3 +299,35 @@ def test_a_shift_without_a_capacity_staffs_the_resource_capacity():
     assert set(a.loc[dinner, "servers"]) == {11} and set(b.loc[dinner, "servers"]) == {6}
     assert set(a.loc[lunch, "servers"]) == set(b.loc[lunch, "servers"]) == {8}
     assert b.loc[dinner, "wait_probability"].mean() > a.loc[dinner, "wait_probability"].mean()
+
+
+# --------------------------------------------------------------------------- the README
+def _dinner_kept(result) -> float:
+    """Share of orders placed 18:00–21:00 whose every promise was kept."""
+    table = result.by_time[result.by_time.hour.isin([18, 19, 20])]
+    return float((table.every_promise_kept * table.promised).sum() / table.promised.sum())
+
+
+def test_readme_pizza_answer_with_and_without_the_dinner_peak():
+    from pathlib import Path
+
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text("utf-8").split())
+    pizza = examples.load("pizza")
+    promise = "touchpoints.delivery.promise.time"
+    flat = pizza.replace(
+        {"calendar": {}, "resources.kitchen.capacity": 3, "resources.driver.capacity": 5}
+    )
+    profits = []
+    for shop_ in (pizza, flat):
+        at_30 = sim.run(shop_, seed=1, progress=False).kpis
+        at_60 = sim.run(shop_.replace({promise: 60}), seed=1, progress=False).kpis
+        for kpi, better in (("satisfaction_mean", 1), ("nps", 1), ("churn_rate", -1)):
+            assert better * (at_60[kpi] - at_30[kpi]) > 0, kpi
+        profits.append(f"from {at_30.profit / 1e6:.1f} M to {at_60.profit / 1e6:.1f} M THB")
+    assert f"profit rising {profits[0]} with the peak and {profits[1]} without" in readme
+    few = pizza.replace({promise: 60, "resources.driver.capacity": 6})
+    kept_few = _dinner_kept(sim.run(few, seed=1, progress=False))
+    kept_all = _dinner_kept(sim.run(pizza.replace({promise: 60}), seed=1, progress=False))
+    assert f"kept for {kept_few:.0%} of dinner orders (18:00–21:00) instead of {kept_all:.0%}" in (
+        readme
+    )
