@@ -311,6 +311,7 @@ class Result:
             + " · ".join(f"{WEEKDAY_NAMES[d]} {v:.0%}" for d, v in by_day.dropna().items())
         )
         use = self.resources_by_time
+        use = use[use["servers"] > 0] if not use.empty else use  # hours off shift: not busy
         if not use.empty:
             mean = use.groupby(["resource", "hour"], sort=False)[
                 ["utilisation", "servers", "mean_queue"]
