@@ -6,7 +6,8 @@ Sections (each in its own module; ``--only NAME`` runs one, repeatable):
 * ``throughput`` — events/s and customer-episodes/s for every shipped scenario;
 * ``memory`` — peak RSS per customer at ~10 k, 100 k, 1 M customers; growth with horizon;
 * ``scaling`` — wall time against horizon and against arrival rate, with linear fits;
-* ``sweeps`` — the same sweep with 1 and 2 worker processes: speed-up.
+* ``sweeps`` — the same sweep with 1 and 2 worker processes: speed-up;
+* ``timetable`` — pizza with and without a demand profile, shifts and opening hours: overhead.
 
 Each section prints its tables on stdout as soon as it is done; progress lines go to stderr.
 A final TARGETS table compares the figures with issue 6's targets; the script exits 1 if a
@@ -34,7 +35,7 @@ if _ROOT not in sys.path:
 
 from benchmarks import common, report  # noqa: E402
 
-SECTIONS = ("engine", "throughput", "memory", "scaling", "sweeps")
+SECTIONS = ("engine", "throughput", "memory", "scaling", "sweeps", "timetable")
 
 
 def _section_runner(name: str):

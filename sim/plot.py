@@ -340,6 +340,11 @@ def when_promises_break(
         raise ValueError(f"show: {show!r} — must be one of {', '.join(_HEAT)}")
     table_name, column, title, label, colours, percent = _HEAT[show]
     table = getattr(result, table_name)
+    if table.empty:
+        raise ValueError(
+            f"{result.scenario.name} has no calendar: every hour is alike; give it one "
+            "(calendar.hours, shifts or opening hours) to see when promises break"
+        )
     if show == "utilisation":
         names = list(dict.fromkeys(table["resource"]))
         if resource and resource not in names:
@@ -372,7 +377,8 @@ def when_promises_break(
 
 
 def save_report_charts(result: Result, directory: str | Path) -> list[Path]:
-    """The main charts of one run as PNG files (used by ``python -m sim --out``)."""
+    """The main charts of one run as PNG files (used by ``python -m sim --out``); the
+    hour × weekday heat-map only for a scenario with a calendar."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     charts = {
@@ -381,8 +387,9 @@ def save_report_charts(result: Result, directory: str | Path) -> list[Path]:
         "timeseries": kpi_timeseries,
         "retention": retention_curves,
         "why_they_left": why_they_left,
-        "when_promises_break": when_promises_break,
     }
+    if not result.by_time.empty:  # a scenario with a calendar
+        charts["when_promises_break"] = when_promises_break
     paths = []
     for name, chart in charts.items():
         fig = chart(result)

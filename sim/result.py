@@ -37,11 +37,13 @@ class Result:
       leaving after it);
     * ``resources`` — per capacity-limited resource: requests served, utilisation, mean wait
       (hours) and the queue at the end; ``overloaded`` flags a queue that keeps growing;
-    * ``by_time`` — one row per hour of the week (weekday 0 = Monday, hour 0–23) by when
+    * ``by_time`` — with a ``calendar`` (else empty: every hour is alike), one row per hour
+      of the week (weekday 0 = Monday, hour 0–23) by when
       the order was placed: orders, promised (orders with a promise), every_promise_kept, waited (hours queued per order),
       closed_waited and closed_lost (customers who found a touchpoint closed and waited,
       or went to the rival);
-    * ``resources_by_time`` — one row per resource × hour of the week: servers (mean at
+    * ``resources_by_time`` — with a ``calendar``, one row per resource × hour of the week:
+      servers (mean at
       work), requests, wait_probability (share that queued), mean_wait (hours),
       mean_queue (customers queueing, time average) and utilisation;
     * :meth:`drivers` — churn, complaints and negative word of mouth attributed to the

@@ -163,3 +163,11 @@ def test_when_promises_break_refuses_what_it_cannot_show(result):
         plot.when_promises_break(result, show="queue")
     with pytest.raises(ValueError, match="resource: 'oven'"):
         plot.when_promises_break(result, show="utilisation", resource="oven")
+
+
+def test_without_a_calendar_there_is_no_heat_map_and_the_error_says_why(tmp_path):
+    plain = sim.run(sim.examples.load("airline"), seed=1, horizon="5 d", progress=False)
+    with pytest.raises(ValueError, match="has no calendar: every hour is alike"):
+        plot.when_promises_break(plain)
+    names = {p.stem for p in plot.save_report_charts(plain, tmp_path)}
+    assert "when_promises_break" not in names and "gap_map" in names

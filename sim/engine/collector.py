@@ -67,8 +67,11 @@ def _spread(hours: list[float], start: float, end: float) -> None:
 class Collector:
     """Receives the model's notifications and keeps only aggregates."""
 
-    def __init__(self, plan: JourneyPlan, horizon: float, episodes: bool = False) -> None:
+    def __init__(
+        self, plan: JourneyPlan, horizon: float, episodes: bool = False, by_time: bool = False
+    ) -> None:
         self.plan = plan
+        self.by_time = by_time  # keep the tables by hour of the week (a scenario's calendar)
         self.horizon = horizon
         self.days = max(1, math.ceil(horizon / 24.0 - 1e-9))
         # Plain lists while running (a numpy element update costs ~10× a list's);
@@ -183,6 +186,11 @@ class Collector:
         use[0] += 1
         use[1] += waited
         use[2] += min(work, max(self.horizon - now, 0.0))
+        if self.by_time:
+            self._served_at(resource, now, waited, work)
+
+    def _served_at(self, resource: str, now: float, waited: float, work: float) -> None:
+        """The request's wait, queueing and work by the hour of the week they fall in."""
         slots = self.resource_slots.get(resource)
         if slots is None:
             slots = self.resource_slots[resource] = [[0.0] * WEEK_HOURS for _ in range(5)]
@@ -253,9 +261,12 @@ class Collector:
         return [weeks + min(max(rest - h, 0.0), 1.0) for h in range(WEEK_HOURS)]
 
     def time_table(self) -> pd.DataFrame:
-        """One row per hour of the week (by the hour the order was placed): orders, those
+        """One row per hour of the week (empty without a calendar: every hour is alike) by
+        the hour the order was placed: orders, those
         with a promise and the share of them whose every promise was kept, mean hours queued, and customers who found a
         touchpoint closed (waited or lost to the rival)."""
+        if not self.by_time:
+            return pd.DataFrame()
         by = {name: np.asarray(values) for name, values in self.by_slot.items()}
         with np.errstate(invalid="ignore", divide="ignore"):
             return pd.DataFrame(
@@ -272,9 +283,12 @@ class Collector:
             )
 
     def resource_time_table(self, specs: tuple, shifts: dict) -> pd.DataFrame:
-        """One row per resource × hour of the week: mean servers at work, requests, the
+        """One row per resource × hour of the week (empty without a calendar): mean servers
+        at work, requests, the
         share that queued, mean wait (hours, per request), mean queue length and
         utilisation (busy server-hours / staffed server-hours)."""
+        if not self.by_time:
+            return pd.DataFrame()
         exposure = np.asarray(self.exposure())
         frames = []
         for spec in specs:

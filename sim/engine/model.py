@@ -108,7 +108,9 @@ class Model:
         self.compared_rivals = [plan.competitor[cell] for cell in compared]
         self.newcomers = Newcomers(scenario)
         self.referral_delay = Exponential(scenario.wom.delay)
-        self.metrics = Collector(self.plan, self.horizon, episodes)
+        calendar = scenario.calendar
+        by_time = not calendar.flat or bool(calendar.shifts or calendar.opening)
+        self.metrics = Collector(self.plan, self.horizon, episodes, by_time)
         for name, shifts in self.shifts.items():
             self.metrics.staffed[name] = shifts.server_hours(self.horizon)
             self.metrics.peak[name] = max(servers for _, servers in shifts.changes)

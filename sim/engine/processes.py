@@ -190,7 +190,8 @@ def purchase(model, c: Customer):
     else:  # satisfied enough not to complain: nothing to voice or recover
         feeling = Feeling.as_scored(score, s.perception.satisfaction_scale)
     account(model, c, visit, score, feeling, after)  # basket: attitude before
-    model.metrics.ordered(started, score, visit)
+    if model.metrics.by_time:
+        model.metrics.ordered(started, score, visit)
     acted = c.acts_on(feeling.loyalty)
     trust_change = c.learn(visit, score, feeling, acted, s)
     model.metrics.trust_changed(trust_change)
