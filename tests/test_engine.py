@@ -238,7 +238,8 @@ def test_episode_log_matches_the_run_it_records():
 
 
 def test_episode_log_counts_the_talk_and_the_queueing():
-    logged = sim.run(examples.load("pizza"), seed=2, horizon="30 d", episodes=True)
+    busy = examples.load("pizza").replace({"resources.kitchen.capacity": 3})  # dinner queues
+    logged = sim.run(busy, seed=2, horizon="30 d", episodes=True)
     episodes = logged.episodes
     talks = logged.kpis["wom_positive"] + logged.kpis["wom_negative"]
     assert episodes["talked"].sum() == talks
