@@ -88,10 +88,12 @@ class _Weights(_Spec):
     def __init__(self, length: int, what: str, *, may_be_zero: bool = False) -> None:
         self.length, self.what, self.may_be_zero = length, what, may_be_zero
         count = f"{length} numbers" if length else f"1 to {MAX_DAILY} numbers"
-        self.allowed = f"must be a list of {count} ({what}), each ≥ 0 and not all 0"
+        self.allowed = f"must be a list of {count} ({what}), each ≥ 0 and not all 0 ([] for none)"
 
     def parse(self, value, path, ctx):
-        if not isinstance(value, list) or not value:
+        if value == []:  # written empty: no profile, as when left out
+            return ()
+        if not isinstance(value, list):
             ctx.fail(path, value, self.allowed)
             return None
         if self.length and len(value) != self.length:
@@ -116,6 +118,8 @@ class _Week(_Spec):
     allowed = "must be 7 rows (Monday first) of 24 hourly weights, each ≥ 0 and not all 0"
 
     def parse(self, value, path, ctx):
+        if value == []:  # written empty: no profile
+            return ()
         if not isinstance(value, list) or len(value) != 7:
             rows = f"{len(value)} rows" if isinstance(value, list) else value
             ctx.fail(path, rows, self.allowed)

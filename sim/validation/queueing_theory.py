@@ -198,7 +198,7 @@ def periodic_mtmc(
     plus ``truncated``, the largest probability of a full queue over the period.
 
     >>> flat = periodic_mtmc([2.4] * 4, [3] * 4, 1.0)
-    >>> abs(flat["wait_probability"][0] - erlang_c(3, 2.4, 1.0)) < 1e-6
+    >>> bool(abs(flat["wait_probability"][0] - erlang_c(3, 2.4, 1.0)) < 1e-6)
     True
     """
     cmax = max(servers)
