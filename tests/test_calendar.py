@@ -331,3 +331,20 @@ def test_readme_pizza_answer_with_and_without_the_dinner_peak():
     assert f"kept for {kept_few:.0%} of dinner orders (18:00–21:00) instead of {kept_all:.0%}" in (
         readme
     )
+
+
+@pytest.mark.parametrize("amount", [0.0, 1e-300, 1e-9, 0.37, 30.0, 500.0])
+def test_inversion_never_goes_back_in_time_and_accumulates_the_amount(amount):
+    """From any moment, also inside hours without demand and for vanishing amounts, the
+    time returned is not earlier and the demand accumulated up to it is the amount."""
+    rhythm = Rhythm.of(examples.load("pizza").calendar)
+
+    def accumulated(t):
+        cycles, x = divmod(t, rhythm.period)
+        hour = int(x)
+        return cycles * rhythm.total + rhythm.cumulative[hour] + rhythm.weights[hour] * (x - hour)
+
+    for t in np.random.default_rng(7).uniform(0.0, 3 * rhythm.period, 2_000):
+        later = rhythm.advance(float(t), amount)
+        assert later >= t
+        assert accumulated(later) - accumulated(t) == pytest.approx(amount, rel=1e-9, abs=1e-7)

@@ -85,14 +85,20 @@ class Rhythm:
         >>> Rhythm([1.0, 0.0, 2.0]).advance(0.5, 1.0)  # skips the hour without demand
         2.25
         """
+        if amount <= 0.0:
+            return t
         cycles, x = divmod(t, self.period)
         hour = int(x)
         target = self.cumulative[hour] + self.weights[hour] * (x - hour) + amount
         more, rest = divmod(target, self.total)
         if rest <= 0.0:  # exactly at a cycle's end: the last hour with demand ends it
             more, rest = more - 1, self.total
-        j = bisect_left(self.cumulative, rest) - 1
-        return (cycles + more) * self.period + j + (rest - self.cumulative[j]) / self.weights[j]
+        # the first hour from now (this cycle) or from the cycle's start (a later one) whose
+        # end reaches the target
+        j = bisect_left(self.cumulative, rest, (hour if more == 0 else 0) + 1) - 1
+        weight = self.weights[j]
+        inside = (rest - self.cumulative[j]) / weight if weight > 0.0 else 0.0
+        return max(t, (cycles + more) * self.period + j + inside)  # never before now
 
     def intensity(self, t: float) -> float:
         """Demand at ``t`` relative to the average (piecewise constant by the hour)."""
