@@ -60,7 +60,13 @@ class Rhythm:
     def of(cls, calendar) -> Rhythm | None:
         """The rhythm of a scenario's ``calendar`` (None when demand is flat): the week's
         hourly weights (``week``, or ``hours`` × ``days``) × the ``daily`` multiplier,
-        repeating after the least common multiple of a week and the daily list."""
+        repeating after the least common multiple of a week and the daily list.
+
+        >>> from sim import examples
+        >>> pizza = Rhythm.of(examples.load("pizza").calendar)
+        >>> pizza.period, round(pizza.intensity(24 * 5 + 19.5), 2)  # a week; Saturday 19:00
+        (168, 3.87)
+        """
         if calendar.flat:
             return None
         if calendar.week:
@@ -172,7 +178,11 @@ class Shifts:
         return total
 
     def servers_at(self, t: float) -> int:
-        """Servers at work at time ``t``."""
+        """Servers at work at time ``t``.
+
+        >>> Shifts([0] * 60 + [2] * (WEEK_MINUTES - 60)).servers_at(168.0 + 0.5)
+        0
+        """
         return self.changes[bisect_right(self.starts, t % WEEK_HOURS) - 1][1]
 
     def run(self, env: simpy.Environment, resource: ShiftResource):
@@ -222,11 +232,21 @@ class Opening:
 
 
 def shifts_of(scenario) -> dict[str, Shifts]:
-    """The :class:`Shifts` of every resource the scenario's calendar staffs."""
+    """The :class:`Shifts` of every resource the scenario's calendar staffs.
+
+    >>> from sim import examples
+    >>> sorted(shifts_of(examples.load("pizza")))
+    ['driver', 'kitchen']
+    """
     return {name: Shifts(minutes) for name, minutes in staffed_minutes(scenario).items()}
 
 
 def openings_of(scenario) -> list[Opening | None]:
-    """Per touchpoint, its :class:`Opening` (None: always open)."""
+    """Per touchpoint, its :class:`Opening` (None: always open).
+
+    >>> from sim import examples
+    >>> [opening is None for opening in openings_of(examples.load("pizza"))]
+    [False, True, False]
+    """
     grids = open_minutes(scenario)
     return [Opening(grids[tp.name]) if tp.name in grids else None for tp in scenario.touchpoints]

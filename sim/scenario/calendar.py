@@ -264,7 +264,13 @@ def _spans(items, ctx: _Context, path: str) -> list[tuple[int, list[tuple[int, i
 
 
 def open_minutes(scenario: Scenario) -> dict[str, list[bool]]:
-    """Per touchpoint with opening hours: whether it is open, minute by minute of the week."""
+    """Per touchpoint with opening hours: whether it is open, minute by minute of the week.
+
+    >>> from sim import examples
+    >>> website = open_minutes(examples.load("pizza"))["website"]
+    >>> website[10 * 60], website[11 * 60], sum(website) // 60  # Monday 10:00, 11:00; hours
+    (False, True, 77)
+    """
     grids: dict[str, list[bool]] = {}
     ctx = _Context("h")
     for i, spans in _spans(scenario.calendar.opening, ctx, "calendar.opening"):
@@ -277,7 +283,13 @@ def open_minutes(scenario: Scenario) -> dict[str, list[bool]]:
 def staffed_minutes(scenario: Scenario) -> dict[str, list[int]]:
     """Per resource with shifts: servers at work, minute by minute of the week (-1 where no
     shift covers; overlaps are refused when the scenario loads); a shift without a capacity
-    staffs the resource's ``capacity``."""
+    staffs the resource's ``capacity``.
+
+    >>> from sim import examples
+    >>> drivers = staffed_minutes(examples.load("pizza"))["driver"]
+    >>> drivers[12 * 60], drivers[19 * 60], drivers[3 * 60]  # Monday 12:00, 19:00, 03:00
+    (8, 11, -1)
+    """
     grids: dict[str, list[int]] = {}
     ctx = _Context("h")
     capacity = {r.name: r.capacity for r in scenario.resources}
