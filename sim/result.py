@@ -89,8 +89,9 @@ class Result:
         ).reset_index(drop=True)
 
     def save(self, directory: str | Path) -> list[Path]:
-        """Write kpis, daily, touchpoints, customers and drivers (and episodes, if recorded)
-        as CSV files; return the paths."""
+        """Write kpis, daily, touchpoints, customers and drivers (and episodes, if recorded,
+        and the tables by time, for a scenario with a calendar) as CSV files; return the
+        paths."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         tables = {
@@ -102,6 +103,9 @@ class Result:
         }
         if self.episodes is not None:
             tables["episodes"] = self.episodes
+        if not self.by_time.empty:  # a scenario with a calendar
+            tables["by_time"] = self.by_time
+            tables["resources_by_time"] = self.resources_by_time
         paths = []
         for name, table in tables.items():
             path = directory / f"{name}.csv"

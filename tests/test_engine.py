@@ -127,6 +127,8 @@ def test_result_tables_round_trip_through_csv(pizza_run, tmp_path):
         "touchpoints.csv",
         "customers.csv",
         "drivers.csv",
+        "by_time.csv",  # pizza has a calendar
+        "resources_by_time.csv",
     }
     daily = pd.read_csv(tmp_path / "daily.csv")
     assert daily["purchases"].sum() == pizza_run.kpis["purchases"]
