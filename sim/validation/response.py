@@ -65,7 +65,7 @@ UNSURPRISED_TALK_BOUND = 0.5  # unsurprised episodes talk at most half as often 
 SURPRISED = 0.25  # |surprise| from which an episode counts as surprising
 #: Shipped scenarios where the model is known to miss a bound, each explained in its check.
 EXCEEDING_PAYS = ("car_service", "ecommerce", "pizza")  # quality gains on top of k⁺
-FANS_TALK = ("ecommerce",)  # advocacy without satiation
+FANS_TALK = ("clinic", "ecommerce")  # advocacy without satiation
 
 # Recovery paradox (de Matos, Henrique & Rossi 2007; Magnini et al. 2007)
 FAILURE_PROBABILITY = 0.2
