@@ -10,6 +10,7 @@ Sections (each in its own module; ``--only NAME`` runs one, repeatable):
 * ``robustness`` — a 2-policy × 64-world × 3-replication robustness study of pizza, and its
   re-run from the store.
 * ``app`` — the workshop app: lever move to first answer (issue 16).
+* ``timetable`` — pizza with and without a demand profile, shifts and opening hours: overhead.
 
 Each section prints its tables on stdout as soon as it is done; progress lines go to stderr.
 A final TARGETS table compares the figures with issue 6's targets; the script exits 1 if a
@@ -37,7 +38,16 @@ if _ROOT not in sys.path:
 
 from benchmarks import common, report  # noqa: E402
 
-SECTIONS = ("engine", "throughput", "memory", "scaling", "sweeps", "robustness", "app")
+SECTIONS = (
+    "engine",
+    "throughput",
+    "memory",
+    "scaling",
+    "sweeps",
+    "timetable",
+    "robustness",
+    "app",
+)
 
 
 def _section_runner(name: str):

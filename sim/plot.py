@@ -9,6 +9,8 @@
 * :func:`why_they_left` — churn, complaints and negative talk by their cause;
 * :func:`policy_cards` — policies side by side: KPIs with CIs and paired differences;
 * :func:`robustness_chart` — regret across plausible worlds, and where an answer flips.
+* :func:`when_promises_break` — a heat-map of hour of day × weekday: kept rate, wait or
+  utilisation.
 
 >>> import sim
 >>> from sim import plot
@@ -404,8 +406,86 @@ def policy_cards(
     return fig
 
 
+#: What :func:`when_promises_break` can show: (table, column, title, colour-bar label,
+#: colour map, as percent).
+_HEAT = {
+    "kept": (
+        "by_time",
+        "every_promise_kept",
+        "Every promise kept",
+        "orders kept (%)",
+        "RdYlGn",
+        True,
+    ),
+    "wait": ("by_time", "waited", "Time queued per order", "minutes queued", "Reds", False),
+    "utilisation": (
+        "resources_by_time",
+        "utilisation",
+        "Utilisation",
+        "servers busy (%)",
+        "Reds",
+        True,
+    ),
+}
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def when_promises_break(
+    result: Result, show: str = "kept", resource: str = "", ax: Axes | None = None
+) -> Figure:
+    """Hour of day × weekday heat-map of ``show``: "kept" (share of orders whose every
+    promise was kept, by the hour the order was placed), "wait" (minutes queued per order)
+    or "utilisation" (of ``resource``; the busiest resource when empty). Hours without
+    orders (or staff) stay blank.
+
+    >>> import sim
+    >>> result = sim.run(sim.examples.load("pizza"), seed=1, horizon="14 d", progress=False)
+    >>> when_promises_break(result).axes[0].get_title()
+    'Every promise kept, by hour and weekday'
+    """
+    if show not in _HEAT:
+        raise ValueError(f"show: {show!r} — must be one of {', '.join(_HEAT)}")
+    table_name, column, title, label, colours, percent = _HEAT[show]
+    table = getattr(result, table_name)
+    if table.empty:
+        raise ValueError(
+            f"{result.scenario.name} has no calendar: every hour is alike; give it one "
+            "(calendar.hours, shifts or opening hours) to see when promises break"
+        )
+    if show == "utilisation":
+        names = list(dict.fromkeys(table["resource"]))
+        if resource and resource not in names:
+            raise ValueError(f"resource: {resource!r} — must be one of {', '.join(names)}")
+        if not resource:
+            resource = table.groupby("resource")["utilisation"].mean().idxmax()
+        table = table[table["resource"] == resource]
+        title = f"Utilisation of {resource}"
+    grid = table.pivot(index="weekday", columns="hour", values=column).reindex(
+        index=range(7), columns=range(24)
+    )
+    values = grid.to_numpy(dtype=float) * (100.0 if percent else 1.0)
+    if show == "wait":
+        values = values * 60.0  # hours to minutes
+    fig, ax = _axes(ax, (10, 3.6))
+    limits = (0.0, 100.0) if percent else (0.0, max(1.0, float(np.nanmax(values, initial=0.0))))
+    image = ax.imshow(
+        np.ma.masked_invalid(values),
+        cmap=colours,
+        vmin=limits[0],
+        vmax=limits[1],
+        aspect="auto",
+    )
+    ax.set_xticks(range(0, 24, 2), [f"{h:02d}:00" for h in range(0, 24, 2)], fontsize=8)
+    ax.set_yticks(range(7), _WEEKDAYS)
+    ax.set_xlabel("hour of day (order placed)")
+    ax.set_title(f"{title}, by hour and weekday")
+    fig.colorbar(image, ax=ax, label=label)
+    return fig
+
+
 def save_report_charts(result: Result, directory: str | Path) -> list[Path]:
-    """The main charts of one run as PNG files (used by ``python -m sim --out``)."""
+    """The main charts of one run as PNG files (used by ``python -m sim --out``); the
+    hour × weekday heat-map only for a scenario with a calendar."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     charts = {
@@ -415,6 +495,8 @@ def save_report_charts(result: Result, directory: str | Path) -> list[Path]:
         "retention": retention_curves,
         "why_they_left": why_they_left,
     }
+    if not result.by_time.empty:  # a scenario with a calendar
+        charts["when_promises_break"] = when_promises_break
     paths = []
     for name, chart in charts.items():
         fig = chart(result)

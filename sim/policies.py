@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import special
@@ -253,6 +254,10 @@ class QuantilePromise:
     ``promised``), the share comes out a little below q when congestion builds while an
     order waits: at a single M/M/1 station by about 0.3 pp at ρ = 0.8 and 1.6 pp at ρ = 0.95.
 
+    With ``by = "hour"`` (or ``"weekday_hour"``) the policy learns one quote per hour of
+    the day (or of the week), each from the orders placed in it (:class:`SlottedQuoter`):
+    where demand has a peak, the peak gets its own, longer promise.
+
     >>> from sim.distributions import Exponential
     >>> quoter = QuantilePromise(0.9).quoter([Exponential(1.0)], lower_is_better=True)
     >>> round(quoter.value, 4)   # −ln 0.1 h: the no-queue quantile
@@ -260,33 +265,46 @@ class QuantilePromise:
     """
 
     q: float
+    by: str = field(default="", repr=False)
+
+    def __repr__(self) -> str:
+        return _with_slots(f"QuantilePromise(q={self.q!r}", self.by)
 
     def quoter(self, parts: list[Distribution], lower_is_better: bool, context=None) -> Quoter:
         level = self.q if lower_is_better else 1.0 - self.q
         variance = sum(p.variance for p in parts)
-        return QuantileTracker(
-            sum_quantile(parts, level),
-            sum(p.mean for p in parts),
-            variance,
-            self.q,
-            lower_is_better,
-            spread=None if math.isfinite(variance) else _combined_spread(parts),
-        )
+
+        def tracker() -> Quoter:
+            return QuantileTracker(
+                sum_quantile(parts, level),
+                sum(p.mean for p in parts),
+                variance,
+                self.q,
+                lower_is_better,
+                spread=None if math.isfinite(variance) else _combined_spread(parts),
+            )
+
+        return _slotted(tracker, self.by, context)
 
     def as_table(self, dimension: str) -> dict:
         """The scenario-file form of this policy."""
-        return {"policy": "quantile", "q": self.q}
+        return {"policy": "quantile", "q": self.q, **({"by": self.by} if self.by else {})}
 
 
 @dataclass(frozen=True)
 class BufferPromise:
     """Promise the typical (mean) delivery made worse by ``add`` plus ``percent`` of it.
 
-    "Quote the usual 40 minutes plus 15" is ``BufferPromise(add=0.25)`` with hours.
+    "Quote the usual 40 minutes plus 15" is ``BufferPromise(add=0.25)`` with hours. With
+    ``by = "hour"`` (or ``"weekday_hour"``) each hour learns its own usual delivery.
     """
 
     add: float = 0.0
     percent: float = 0.0
+    by: str = field(default="", repr=False)
+
+    def __repr__(self) -> str:
+        return _with_slots(f"BufferPromise(add={self.add!r}, percent={self.percent!r}", self.by)
 
     def quoter(self, parts: list[Distribution], lower_is_better: bool, context=None) -> Quoter:
         sign = 1.0 if lower_is_better else -1.0
@@ -298,11 +316,16 @@ class BufferPromise:
                 typical = math.ldexp(float(np.ldexp(history, -64).mean()), 64)
             return typical + sign * (self.add + self.percent * typical)
 
-        return _LearningQuoter(rule(np.array([sum(p.mean for p in parts)])), rule)
+        return _slotted(
+            lambda: _LearningQuoter(rule(np.array([sum(p.mean for p in parts)])), rule),
+            self.by,
+            context,
+        )
 
     def as_table(self, dimension: str) -> dict:
         """The scenario-file form of this policy (times written in hours)."""
-        return {"policy": "buffer", "add": _level(self.add, dimension), "percent": self.percent}
+        table = {"policy": "buffer", "add": _level(self.add, dimension), "percent": self.percent}
+        return {**table, **({"by": self.by} if self.by else {})}
 
 
 def _level(value: float, dimension: str) -> float | str:
@@ -312,11 +335,60 @@ def _level(value: float, dimension: str) -> float | str:
 
 @dataclass(frozen=True)
 class QuoteContext:
-    """What a live quote can look at: each stage's resource (None: no queue) and the rival's
-    promise on the same dimension (NaN if none)."""
+    """What a live quote can look at: each stage's resource (None: no queue), the rival's
+    promise on the same dimension (NaN if none) and the clock (a function giving the hour
+    of the run; the run starts on a Monday at 00:00)."""
 
     resources: list
     competitor: float = math.nan
+    clock: Callable[[], float] | None = None
+
+
+#: Time slots a learning promise can keep apart: hours in a cycle.
+SLOTS = {"hour": 24, "weekday_hour": 168}
+
+
+def _with_slots(head: str, by: str) -> str:
+    return f"{head}, by={by!r})" if by else f"{head})"
+
+
+def _slotted(make: Callable[[], Quoter], by: str, context: QuoteContext | None) -> Quoter:
+    """One quoter from ``make``, or with ``by`` one per time slot (:class:`SlottedQuoter`)."""
+    if not by:
+        return make()
+    if context is None or context.clock is None:
+        raise ValueError(f"by={by!r}: a promise by the hour needs the run's clock")
+    return SlottedQuoter([make() for _ in range(SLOTS[by])], context.clock)
+
+
+class SlottedQuoter(Quoter):
+    """A learning promise kept apart per time slot (hour of day, or hour of the week):
+    each order is quoted by its slot's quoter, which learns only from orders placed in
+    that slot — 50 minutes at the dinner peak, 35 off-peak.
+
+    >>> now = [19.5]
+    >>> slotted = SlottedQuoter([Quoter(float(h)) for h in range(24)], lambda: now[0])
+    >>> slotted.value, (now.__setitem__(0, 24 + 8.2), slotted.value)[1]
+    (19.0, 8.0)
+    """
+
+    __slots__ = ("_clock", "_quoters")
+
+    def __init__(self, quoters: list[Quoter], clock: Callable[[], float]) -> None:
+        self._quoters = quoters
+        self._clock = clock
+
+    @property
+    def value(self) -> float:
+        return self._quoters[int(self._clock() % len(self._quoters))].value
+
+    def observe(self, delivered: float, promised: float | None = None) -> None:
+        """Learn in the slot of now (use :meth:`observe_at` with the order's time)."""
+        self.observe_at(self._clock(), delivered, promised)
+
+    def observe_at(self, ordered: float, delivered: float, promised: float | None = None) -> None:
+        """The order placed at hour ``ordered`` was delivered: its slot learns."""
+        self._quoters[int(ordered % len(self._quoters))].observe(delivered, promised)
 
 
 class _DynamicQuoter(Quoter):

@@ -38,6 +38,15 @@ class Result:
       leaving after it);
     * ``resources`` — per capacity-limited resource: requests served, utilisation, mean wait
       (hours) and the queue at the end; ``overloaded`` flags a queue that keeps growing;
+    * ``by_time`` — with a ``calendar`` (else empty: every hour is alike), one row per hour
+      of the week (weekday 0 = Monday, hour 0–23) by when
+      the order was placed: orders, promised (orders with a promise), every_promise_kept, waited (hours queued per order),
+      closed_waited and closed_lost (customers who found a touchpoint closed and waited,
+      or went to the rival);
+    * ``resources_by_time`` — with a ``calendar``, one row per resource × hour of the week:
+      servers (mean at
+      work), requests, wait_probability (share that queued), mean_wait (hours),
+      mean_queue (customers queueing, time average) and utilisation;
     * :meth:`drivers` — churn, complaints and negative word of mouth attributed to the
       touchpoint × dimension that hurt most in the triggering episode;
     * :meth:`report` — the text the CLI prints.
@@ -59,6 +68,8 @@ class Result:
     wall_time: float = 0.0
     resources: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     episodes: pd.DataFrame | None = field(default=None, repr=False)
+    by_time: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    resources_by_time: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def drivers(self) -> pd.DataFrame:
         """Why they left: outcomes by the touchpoint × dimension that hurt most.
@@ -79,9 +90,10 @@ class Result:
         ).reset_index(drop=True)
 
     def save(self, directory: str | Path) -> list[Path]:
-        """Write kpis, daily, touchpoints, customers and drivers (and episodes, if recorded)
-        as CSV files; return the paths. ``kpis.csv`` and ``touchpoints.csv`` carry a
-        ``unit`` column (and the KPIs their display ``label``), since their rows mix units.
+        """Write kpis, daily, touchpoints, customers and drivers (and episodes, if recorded,
+        and the tables by time, for a scenario with a calendar) as CSV files; return the
+        paths. ``kpis.csv`` and ``touchpoints.csv`` carry a ``unit`` column (and the KPIs
+        their display ``label``), since their rows mix units.
 
         >>> import sim, tempfile, pandas as pd
         >>> folder = tempfile.mkdtemp()
@@ -112,6 +124,9 @@ class Result:
         }
         if self.episodes is not None:
             tables["episodes"] = self.episodes
+        if not self.by_time.empty:  # a scenario with a calendar
+            tables["by_time"] = self.by_time
+            tables["resources_by_time"] = self.resources_by_time
         paths = []
         for name, table in tables.items():
             path = directory / f"{name}.csv"
@@ -197,6 +212,7 @@ class Result:
             *self._segment_lines(),
             "CAPACITY",
             self._capacity_lines(),
+            *self._when_lines(),
         ]
         return "\n".join(line for line in lines if line is not None)
 
@@ -292,6 +308,65 @@ class Result:
             rows.append(line)
         return "\n".join(rows)
 
+    def _when_lines(self) -> list[str]:
+        """WHEN PROMISES BREAK: the hours of the day where the fewest orders had every
+        promise kept (over all weekdays), each weekday, the busiest resource hour and the
+        customers who found a touchpoint closed."""
+        table = self.by_time
+        if table.empty or table["orders"].sum() == 0:
+            return []
+        kept = table["every_promise_kept"].fillna(0.0) * table["promised"]
+        queued = table["waited"].fillna(0.0) * table["orders"]
+        hours = pd.DataFrame(
+            {
+                "orders": table.groupby("hour")["orders"].sum(),
+                "kept": kept.groupby(table["hour"]).sum() / table.groupby("hour")["promised"].sum(),
+                "queued": queued.groupby(table["hour"]).sum()
+                / table.groupby("hour")["orders"].sum(),
+            }
+        )
+        lines = [
+            "",
+            "WHEN PROMISES BREAK (by the hour the order was placed)",
+        ]
+        busy = hours[hours["orders"] >= 0.5 * hours["orders"].mean()].dropna(subset=["kept"])
+        if not busy.empty:
+            lines.append(
+                f"  {'hour of day':<16}{'every promise kept':>20}{'queued per order':>18}"
+                f"{'orders':>10}"
+            )
+            worst = busy.nsmallest(3, "kept", keep="first")
+            best = busy.drop(worst.index).nlargest(1, "kept", keep="first")
+            for label, part in (("worst", worst), ("best", best)):
+                for hour, row in part.iterrows():
+                    lines.append(
+                        f"  {_hours(hour):<16}{row.kept:>20.0%}"
+                        f"{format_duration(row.queued):>18}{row.orders:>10,.0f}   {label}"
+                    )
+        by_day = kept.groupby(table["weekday"]).sum() / table.groupby("weekday")["promised"].sum()
+        lines.append(
+            "  every promise kept by weekday: "
+            + " · ".join(f"{WEEKDAY_NAMES[d]} {v:.0%}" for d, v in by_day.dropna().items())
+        )
+        use = self.resources_by_time
+        use = use[use["servers"] > 0] if not use.empty else use  # hours off shift: not busy
+        if not use.empty:
+            mean = use.groupby(["resource", "hour"], sort=False)[
+                ["utilisation", "servers", "mean_queue"]
+            ].mean()
+            peak = mean.dropna(subset=["utilisation"]).nlargest(1, "utilisation", keep="first")
+            for (resource, hour), row in peak.iterrows():
+                lines.append(
+                    f"  busiest hour: {resource} at {_hours(hour)}, {row.utilisation:.0%} busy "
+                    f"with {row.servers:,.1f} at work and {row.mean_queue:,.1f} queueing"
+                )
+        waited, lost = int(table["closed_waited"].sum()), int(table["closed_lost"].sum())
+        if waited or lost:
+            lines.append(
+                f"  found it closed: {waited:,} waited for it to open · {lost:,} went to the rival"
+            )
+        return lines
+
     def _driver_lines(self) -> str:
         table = self.drivers()
         table = table[table["churn"] > 0]
@@ -305,6 +380,15 @@ class Result:
                 f"{row.wom_negative_share:>10.0%}"
             )
         return "\n".join(rows)
+
+
+#: Weekdays as the report shows them (the run starts on a Monday).
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _hours(hour: int) -> str:
+    """'19:00–20:00'."""
+    return f"{hour:02d}:00–{(hour + 1) % 24:02d}:00"
 
 
 def _row(label: str, value: str, note: str = "") -> str:

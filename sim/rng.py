@@ -50,6 +50,7 @@ REFERRAL = 0x152FECD8F70E5939  # identity and arrival delay of people reached by
 EXCEED = 0x67332667FFC00B31  # over-delivery: expedite, discount, upgrade, bonus
 AFTERCARE = 0x8EB44A8768581511  # follow-up and returns: cancel, annoyance, return, fraud
 ADVICE = 0x3D4A1F0B7C26E95D  # recommendations between purchases: how many, when, to whom
+CLOSED = 0xD3B5F1A2C48E6907  # a purchase lost to a closed touchpoint: when to try again
 
 #: Slots per episode in an ``index``: index = episode * SLOTS + slot. A slot is a touchpoint
 #: stage or a dimension; 4096 leaves room for long journeys.

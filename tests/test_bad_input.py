@@ -19,20 +19,20 @@ PIZZA = examples.path_of("pizza").read_text(encoding="utf-8")
 CATALOGUE = [
     (
         "capacity negative",
-        "capacity = 3",
+        "capacity = 7",
         "capacity = -1",
         ["resources[0].capacity", "-1", "positive integer"],
     ),
     (
         "capacity zero",
-        "capacity = 3",
+        "capacity = 7",
         "capacity = 0",
         ["resources[0].capacity", "positive integer"],
     ),
-    ("capacity fractional", "capacity = 3", "capacity = 2.5", ["resources[0].capacity", "integer"]),
+    ("capacity fractional", "capacity = 7", "capacity = 2.5", ["resources[0].capacity", "integer"]),
     (
         "capacity as text",
-        "capacity = 3",
+        "capacity = 7",
         'capacity = "three"',
         ["resources[0].capacity", "'three'"],
     ),
@@ -86,8 +86,8 @@ CATALOGUE = [
     ),
     (
         "unknown resource in a stage",
-        'resource = "driver"',
-        'resource = "drivers"',
+        '{ resource = "driver"',
+        '{ resource = "drivers"',
         ["stages[1].resource", "'drivers'", "did you mean 'driver'"],
     ),
     (
@@ -185,7 +185,7 @@ CATALOGUE = [
         '[returns]\npolicy = "harsh"\n[economics]',
         ["returns.policy", "lenient, strict"],
     ),
-    ("TOML syntax error", "capacity = 3", "capacity = = 3", ["not valid TOML"]),
+    ("TOML syntax error", "capacity = 7", "capacity = = 3", ["not valid TOML"]),
 ]
 
 

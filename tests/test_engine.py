@@ -127,6 +127,8 @@ def test_result_tables_round_trip_through_csv(pizza_run, tmp_path):
         "touchpoints.csv",
         "customers.csv",
         "drivers.csv",
+        "by_time.csv",  # pizza has a calendar
+        "resources_by_time.csv",
     }
     daily = pd.read_csv(tmp_path / "daily.csv")
     assert daily["purchases"].sum() == pizza_run.kpis["purchases"]
@@ -238,9 +240,10 @@ def test_episode_log_matches_the_run_it_records():
 
 
 def test_episode_log_counts_the_talk_and_the_queueing():
-    # without advice between purchases, every talk event follows an episode
-    no_advice = examples.load("pizza").replace({"wom.advocacy": 0.0})
-    logged = sim.run(no_advice, seed=2, horizon="30 d", episodes=True)
+    # without advice between purchases, every talk event follows an episode; a pizza kitchen
+    # short at dinner makes queues
+    quiet = {"wom.advocacy": 0.0, "resources.kitchen.capacity": 3}
+    logged = sim.run(examples.load("pizza").replace(quiet), seed=2, horizon="30 d", episodes=True)
     episodes = logged.episodes
     talks = logged.kpis["wom_positive"] + logged.kpis["wom_negative"]
     assert episodes["talked"].sum() == talks

@@ -147,3 +147,27 @@ def test_ecommerce_strict_returns_punish_the_honest_majority_and_reassurance_cut
     # reassurance inside the 24 h window prevents about half of the cancellations
     ratio = s[("reassure", "cancelled")] / s[("lenient", "cancelled")]
     assert 0.4 < ratio < 0.6
+
+
+def test_clinic_keeps_its_promise_except_on_monday_mornings_and_a_fourth_doctor_costs_more():
+    """The clinic's calendar: the 30-minute promise holds on weekday mornings except Mondays,
+    when most patients come; a fourth morning doctor keeps it but costs more than it earns."""
+    clinic = examples.load("clinic")
+    table = sim.run(clinic, seed=1, progress=False).by_time
+    mornings = table[table["hour"].isin([8, 9, 10, 11, 12])]
+
+    def kept(rows):
+        return (rows["every_promise_kept"] * rows["promised"]).sum() / rows["promised"].sum()
+
+    assert kept(mornings[mornings["weekday"] == 0]) < 0.9
+    assert kept(mornings[mornings["weekday"].between(1, 4)]) > 0.95
+    assert table["closed_lost"].sum() > 0  # Saturday afternoons: lost to another clinic
+    c = sim.compare(
+        clinic,
+        {"3 doctors": {}, "4 doctors": {"resources.doctor.capacity": 4}},
+        reps=3,
+        progress=False,
+    )
+    assert significant(c, "4 doctors", "every_promise_kept", +1)
+    assert significant(c, "4 doctors", "nps", +1)
+    assert significant(c, "4 doctors", "profit", -1)

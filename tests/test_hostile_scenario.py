@@ -129,13 +129,80 @@ def numbers(value):
     return [value * 1.1 + 0.01, value * 0.9, value - 0.01, 0.5, 3.0]
 
 
+def _calendar_perturbations(scenario: Scenario, path: str, value) -> list | None:
+    """Other valid values of a calendar leaf (None: the general rules apply). Shifts must
+    tile the opening hours, so some leaves move together with their neighbours."""
+    last = path.rsplit(".", 1)[-1]
+    calendar = scenario.calendar
+    if last in ("hours", "days", "daily") and not isinstance(value, str):
+        n = {"hours": 24, "days": 7, "daily": 3}[last]
+        return [{path: [1.0] * (n - 1) + [top]} for top in (2.0, 3.0)]
+    if last == "week":  # instead of hours and days
+        return [{path: [[1.0] * 23 + [2.0]] * 7, "calendar.hours": [], "calendar.days": []}]
+    if last == "days":  # a shift's or an opening's weekdays: close on Sundays everywhere
+        closed = {f"calendar.shifts[{i}].days": "mon-sat" for i in range(len(calendar.shifts))}
+        closed |= {f"calendar.opening[{i}].days": "mon-sat" for i in range(len(calendar.opening))}
+        return [{path: "tue-sun"}, closed]
+    if last in ("start", "end"):  # an hour earlier or later, with the neighbour it meets
+        hour, minutes = int(value[:2]), value[3:]
+        owner = path.rsplit(".", 1)[0]
+        other = "end" if last == "start" else "start"
+        items = calendar.shifts if owner.startswith("calendar.shifts") else calendar.opening
+        group = owner.split("[")[0]
+        key = "resource" if group == "calendar.shifts" else "touchpoint"
+        this = getattr(_item(scenario, owner), key)
+        neighbours = [
+            f"{group}[{i}].{other}"
+            for i, item in enumerate(items)
+            if getattr(item, key) == this and getattr(item, other) == value
+        ]
+        tries = []
+        for step in (-1, 1):
+            moved = f"{(hour + step) % 24:02d}:{minutes}"
+            tries.append({path: moved})
+            tries += [{path: moved, neighbour: moved} for neighbour in neighbours]
+        return tries
+    if last == "capacity":  # a shift's servers (none: the resource's capacity)
+        return [{path: n} for n in (3, 4, 9, 12) if n != value]
+    if last == "touchpoint":  # another touchpoint, or swap with another opening
+        swaps = [
+            {path: opening.touchpoint, f"calendar.opening[{i}].touchpoint": value}
+            for i, opening in enumerate(calendar.opening)
+            if opening.touchpoint != value
+        ]
+        return [{path: tp.name} for tp in scenario.touchpoints if tp.name != value] + swaps
+    if last == "shifts" and scenario.resources:  # none yet: one round the clock
+        name = scenario.resources[0].name
+        return [{path: [{"resource": name, "start": "00:00", "end": "24:00", "capacity": 2}]}]
+    if last == "opening":  # none yet: the first touchpoint opens by day
+        name = scenario.touchpoints[0].name
+        return [{path: [{"touchpoint": name, "start": "08:00", "end": "20:00"}]}]
+    return None
+
+
+def _item(scenario: Scenario, path: str):
+    """The shift or opening at ``path`` ("calendar.shifts[2]")."""
+    group, index = path.rstrip("]").split("[")
+    return getattr(scenario.calendar, group.split(".")[1])[int(index)]
+
+
 def perturbations(scenario: Scenario, path: str, value, choices):
     """Override tables that give the leaf at ``path`` another valid value, to try in order."""
+    if path.startswith("calendar") and not choices:
+        tries = _calendar_perturbations(scenario, path, value)
+        if tries is not None:
+            return tries
     references = [p for p, v, _ in leaves(scenario) if p.endswith("resource") and v]
     last = path.rsplit(".", 1)[-1]
     if path.startswith("resources") and last == "name":  # rename with every reference
         renamed = {path: value + "_2"}
         renamed.update({p: value + "_2" for p in references if _at(scenario, p) == value})
+        return [renamed]
+    if path.startswith("touchpoints") and last == "name":  # rename with its opening hours
+        renamed = {path: value + "_2"}
+        for i, opening in enumerate(scenario.calendar.opening):
+            if opening.touchpoint == value:
+                renamed[f"calendar.opening[{i}].touchpoint"] = value + "_2"
         return [renamed]
     if last in ("name", "description", "currency"):
         return [{path: value + "_2"}]
@@ -456,7 +523,7 @@ def test_a_bad_field_and_an_unknown_resource_are_reported_together(tmp_path):
     error = pizza_error(
         tmp_path,
         ("prospects_per_day = 30", "prospects_per_day = -5"),
-        ('resource = "driver"', 'resource = "drivers"'),
+        ('{ resource = "driver"', '{ resource = "drivers"'),
     )
     problem_at(error, "market.prospects_per_day", "≥ 0")
     problem_at(error, "touchpoints[2].stages[1].resource", "'drivers'", "did you mean 'driver'")
@@ -467,7 +534,7 @@ def test_a_bad_field_in_the_same_touchpoint_as_a_bad_route(tmp_path):
         tmp_path,
         ("importance = 0.5\n", 'importance = "high"\nroutes = { ordr = 1.0 }\n'),
         ('resource = "support"', 'resource = "suport"'),
-        ("capacity = 5", "capacity = 0"),
+        ("capacity = 11", "capacity = 0"),
     )
     problem_at(error, "touchpoints[0].importance", "'high'")
     problem_at(error, "touchpoints[0].routes.ordr", "did you mean 'order'")
@@ -481,7 +548,7 @@ def test_checks_whose_inputs_failed_are_skipped(tmp_path):
     error = pizza_error(
         tmp_path,
         ("mean = 15, cv = 0.4", "mean = -15, cv = 0.4"),
-        ('resource = "driver"', 'resource = "drivr"'),
+        ('{ resource = "driver"', '{ resource = "drivr"'),
     )
     assert len(error.problems) == 2, error.problems
     problem_at(error, "touchpoints[2].stages[0].duration.mean")
@@ -583,7 +650,7 @@ def test_a_file_with_a_byte_order_mark_loads(tmp_path):
 
 
 def test_an_integer_of_thousands_of_digits_in_a_file(tmp_path):
-    error = pizza_error(tmp_path, ("capacity = 3", "capacity = 1" + "0" * 5000))
+    error = pizza_error(tmp_path, ("capacity = 7", "capacity = 1" + "0" * 5000))
     assert "thousands of digits" in error.problems[0]
 
 
@@ -723,7 +790,7 @@ def test_an_integer_of_400_digits_in_a_file(tmp_path):
     big = "1" + "0" * 400
     error = pizza_error(
         tmp_path,
-        ("capacity = 3", f"capacity = {big}"),
+        ("capacity = 7", f"capacity = {big}"),
         ("prospects_per_day = 30", f"prospects_per_day = {big}"),
         ("delay = 20", f"delay = {big}"),
         (ROUTES, ROUTES + f"routes = {{ order = {big} }}\n"),

@@ -192,5 +192,48 @@ def test_cli_out_writes_the_main_charts(tmp_path):
     from sim.cli import main
 
     assert main(["--horizon", "5d", "--out", str(tmp_path)]) == 0
-    for name in ("gap_map", "satisfaction", "timeseries", "retention", "why_they_left"):
+    for name in (
+        "gap_map",
+        "satisfaction",
+        "timeseries",
+        "retention",
+        "why_they_left",
+        "when_promises_break",
+    ):
         assert (tmp_path / f"{name}.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("show", ["kept", "wait", "utilisation"])
+def test_when_promises_break_is_an_hour_by_weekday_heat_map(result, show):
+    fig = plot.when_promises_break(result, show=show)
+    ax = fig.axes[0]
+    image = ax.get_images()[0]
+    assert image.get_array().shape == (7, 24)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "Mon",
+        "Tue",
+        "Wed",
+        "Thu",
+        "Fri",
+        "Sat",
+        "Sun",
+    ]
+    assert "hour" in ax.get_xlabel()
+    if show == "kept":
+        cells = result.by_time.set_index(["weekday", "hour"])["every_promise_kept"]
+        assert image.get_array()[4, 19] == pytest.approx(100 * cells[(4, 19)])
+
+
+def test_when_promises_break_refuses_what_it_cannot_show(result):
+    with pytest.raises(ValueError, match="show: 'queue'"):
+        plot.when_promises_break(result, show="queue")
+    with pytest.raises(ValueError, match="resource: 'oven'"):
+        plot.when_promises_break(result, show="utilisation", resource="oven")
+
+
+def test_without_a_calendar_there_is_no_heat_map_and_the_error_says_why(tmp_path):
+    plain = sim.run(sim.examples.load("airline"), seed=1, horizon="5 d", progress=False)
+    with pytest.raises(ValueError, match="has no calendar: every hour is alike"):
+        plot.when_promises_break(plain)
+    names = {p.stem for p in plot.save_report_charts(plain, tmp_path)}
+    assert "when_promises_break" not in names and "gap_map" in names

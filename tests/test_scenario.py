@@ -75,7 +75,7 @@ def test_pizza_loads(pizza):
     assert pizza.name == "pizza"
     assert [tp.name for tp in pizza.touchpoints] == ["website", "order", "delivery"]
     assert [r.name for r in pizza.resources] == ["kitchen", "driver", "support"]
-    assert pizza.resource("driver").capacity == 5
+    assert pizza.resource("driver").capacity == 11
     assert pizza.time_unit == "min"
     assert "pizza" in examples.names()
     assert Scenario.load(PIZZA_PATH) == pizza
@@ -132,11 +132,11 @@ def test_from_dict_does_not_alias_its_input(pizza):
     data["resources"][1]["capacity"] = 99
     data["name"] = "mutated"
     assert built.fingerprint == before
-    assert built.resource("driver").capacity == 5
+    assert built.resource("driver").capacity == 11
     # to_dict hands out a copy too
     pizza.to_dict()["resources"][1]["capacity"] = 99
-    assert pizza.resource("driver").capacity == 5
-    assert pizza.to_dict()["resources"][1]["capacity"] == 5
+    assert pizza.resource("driver").capacity == 11
+    assert pizza.to_dict()["resources"][1]["capacity"] == 11
 
 
 # --------------------------------------------------------------------------- durations
@@ -276,7 +276,7 @@ def test_replace_leaves_the_original_unchanged(pizza):
         }
     )
     assert changed != pizza
-    assert pizza.resource("driver").capacity == 5
+    assert pizza.resource("driver").capacity == 11
     assert pizza.touchpoint("delivery").stages[0].duration.mean == pytest.approx(0.25)
     assert pizza.market.prospects_per_day == 30
     assert pizza.to_dict() == before_dict
@@ -294,7 +294,7 @@ def test_scenarios_are_frozen(pizza):
         pizza.touchpoint("delivery").failure.probability = 1  # type: ignore[misc]
     assert isinstance(pizza.touchpoints, tuple)
     assert isinstance(pizza.resources, tuple)
-    assert pizza.resource("driver").capacity == 5
+    assert pizza.resource("driver").capacity == 11
 
 
 @pytest.mark.parametrize(
@@ -414,25 +414,25 @@ def test_missing_file(tmp_path):
 # (old text in pizza.toml, new text, field path, fragments of that problem line)
 BAD_FILES = {
     "negative capacity": (
-        "capacity = 5",
+        "capacity = 11",
         "capacity = -1",
         "resources[1].capacity",
         ["resources[1].capacity: -1 — must be a positive integer"],
     ),
     "zero capacity": (
-        "capacity = 5",
+        "capacity = 11",
         "capacity = 0",
         "resources[1].capacity",
         ["resources[1].capacity: 0 — must be a positive integer"],
     ),
     "fractional capacity": (
-        "capacity = 5",
+        "capacity = 11",
         "capacity = 2.5",
         "resources[1].capacity",
         ["2.5", "must be a positive integer"],
     ),
     "text capacity": (
-        "capacity = 5",
+        "capacity = 11",
         'capacity = "five"',
         "resources[1].capacity",
         ["'five'", "must be a positive integer"],
@@ -462,8 +462,8 @@ BAD_FILES = {
         ["unknown field", "did you mean 'importance'?"],
     ),
     "stage uses a missing resource": (
-        'resource = "driver"',
-        'resource = "drivr"',
+        '{ resource = "driver"',
+        '{ resource = "drivr"',
         "touchpoints[2].stages[1].resource",
         ["'drivr'", "not a resource", "did you mean 'driver'?", "kitchen, driver, support"],
     ),
@@ -637,7 +637,7 @@ def test_empty_or_shapeless_journeys(tmp_path, text, path, fragment):
 
 def test_all_problems_in_one_file_are_reported_together(tmp_path):
     text = (
-        PIZZA_TEXT.replace("capacity = 5", "capacity = -1")
+        PIZZA_TEXT.replace("capacity = 11", "capacity = -1")
         .replace("probability = 0.04", "probability = 1.5")
         .replace("prospects_per_day = 30", "prospects_per_dy = 30")
         .replace('patience = "1 d"', 'patience = "45 parsecs"')
@@ -681,7 +681,7 @@ WRONG_TYPES = [
     ('horizon = "180 d"', "horizon = [1, 2]"),
     ('horizon = "180 d"', "horizon = { d = 180 }"),
     ('name = "pizza"', "name = 3"),
-    ("capacity = 5", "capacity = [5]"),
+    ("capacity = 11", "capacity = [5]"),
     ("population = 6000", "population = 6000.5"),
     ("promise = { time = 30 }", 'promise = "soon"'),
     ("promise = { time = 30 }", "promise = { time = [30] }"),
@@ -713,7 +713,7 @@ def test_unknown_example_suggests_the_right_name():
 
 
 def test_cli_check_bad_file_returns_2_and_prints_the_problem(tmp_path, capsys):
-    bad = edited_pizza(tmp_path, "capacity = 5", "capacity = -1")
+    bad = edited_pizza(tmp_path, "capacity = 11", "capacity = -1")
     assert main(["check", str(bad)]) == 2
     out, err = capsys.readouterr()
     assert "resources[1].capacity: -1 — must be a positive integer" in err
@@ -740,7 +740,7 @@ def test_cli_check_reports_each_file(tmp_path, capsys):
 
 
 def test_cli_run_with_bad_file_returns_2_without_traceback(tmp_path, capsys):
-    bad = edited_pizza(tmp_path, "capacity = 5", "capacity = -1")
+    bad = edited_pizza(tmp_path, "capacity = 11", "capacity = -1")
     assert main([str(bad)]) == 2
     out, err = capsys.readouterr()
     assert err.startswith("error:")

@@ -10,6 +10,7 @@ Where things are:
   attitude, churn hazard, lifetime value);
 * :mod:`~sim.engine.draws` — every random draw, named once;
 * :mod:`~sim.engine.plan` — the journey compiled into cells and steps;
+* :mod:`~sim.engine.calendar` — demand by the hour (inversion), shifts, opening hours;
 * :mod:`~sim.engine.scoring` — how one episode feels;
 * :mod:`~sim.engine.aftercare` — after the purchase: bonus, thanks, contacts, returns;
 * :mod:`~sim.engine.collector` — running counters for the result's tables;

@@ -24,6 +24,7 @@ import pandas as pd
 
 from sim import behaviour
 from sim.engine.aftercare import NOTHING
+from sim.engine.calendar import WEEK_HOURS, slot
 from sim.metrics import AFTER_PURCHASE, DRIVER_OUTCOMES, KPI_NAMES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,11 +52,26 @@ _DAILY = (
 )
 
 
+#: Counters per hour of the week, for :meth:`Collector.time_table`.
+_SLOTTED = ("orders", "promised", "kept", "queued", "closed_waited", "closed_lost")
+
+
+def _spread(hours: list[float], start: float, end: float) -> None:
+    """Add the interval [start, end) to ``hours``, split by the hour of the week it covers."""
+    while start < end:
+        boundary = min(math.floor(start) + 1.0, end)
+        hours[slot(start)] += boundary - start
+        start = boundary
+
+
 class Collector:
     """Receives the model's notifications and keeps only aggregates."""
 
-    def __init__(self, plan: JourneyPlan, horizon: float, episodes: bool = False) -> None:
+    def __init__(
+        self, plan: JourneyPlan, horizon: float, episodes: bool = False, by_time: bool = False
+    ) -> None:
         self.plan = plan
+        self.by_time = by_time  # keep the tables by hour of the week (a scenario's calendar)
         self.horizon = horizon
         self.days = max(1, math.ceil(horizon / 24.0 - 1e-9))
         # Plain lists while running (a numpy element update costs ~10× a list's);
@@ -97,6 +113,17 @@ class Collector:
         self.resource_use: dict[str, list[float]] = {}
         # one tuple per purchase episode when asked for (memory grows with episodes)
         self.episode_log: list[tuple] | None = [] if episodes else None
+        # server-hours staffed by the resources that work in shifts (the model fills it)
+        self.staffed: dict[str, float] = {}
+        self.peak: dict[str, int] = {}  # and the most servers they have at work at once
+        # per hour of the week (sim.engine.calendar.slot) of the order: orders, orders with
+        # a promise, their kept degree, hours queued; customers who found a touchpoint
+        # closed and waited, or went to the rival
+        self.by_slot = {name: [0.0] * WEEK_HOURS for name in _SLOTTED}
+        # per resource and hour of the week: requests, requests that queued, hours waited
+        # (by the hour of the request), queue-hours and busy server-hours (by the hour
+        # they fall in)
+        self.resource_slots: dict[str, list[list[float]]] = {}
 
     def _day(self, now: float) -> int:
         return min(int(now // 24.0), self.days - 1)
@@ -159,6 +186,22 @@ class Collector:
         use[0] += 1
         use[1] += waited
         use[2] += min(work, max(self.horizon - now, 0.0))
+        if self.by_time:
+            self._served_at(resource, now, waited, work)
+
+    def _served_at(self, resource: str, now: float, waited: float, work: float) -> None:
+        """The request's wait, queueing and work by the hour of the week they fall in."""
+        slots = self.resource_slots.get(resource)
+        if slots is None:
+            slots = self.resource_slots[resource] = [[0.0] * WEEK_HOURS for _ in range(5)]
+        asked = now - waited
+        hour = slot(asked)
+        slots[0][hour] += 1
+        if waited > 0.0:
+            slots[1][hour] += 1
+            slots[2][hour] += waited
+            _spread(slots[3], asked, now)
+        _spread(slots[4], now, min(now + work, self.horizon))
 
     def resource_table(self, specs: tuple, resources: dict) -> pd.DataFrame:
         """Per resource: capacity, requests served, utilisation, mean wait, queue at the end.
@@ -172,16 +215,18 @@ class Collector:
         for spec in specs:
             served, waited, busy = self.resource_use.get(spec.name, (0.0, 0.0, 0.0))
             queue = len(resources[spec.name].queue)
+            staffed = self.staffed.get(spec.name, spec.capacity * horizon)
+            # in shifts: the most servers at work at once
+            capacity = self.peak.get(spec.name, spec.capacity)
             rows.append(
                 {
                     "resource": spec.name,
-                    "capacity": spec.capacity,
+                    "capacity": capacity,
                     "served": int(served),
-                    "utilisation": min(1.0, busy / (spec.capacity * horizon)),
+                    "utilisation": min(1.0, busy / staffed) if staffed else float("nan"),
                     "mean_wait": waited / served if served else float("nan"),
                     "queue_at_end": queue,
-                    "overloaded": queue > 5 * spec.capacity
-                    and busy >= 0.95 * spec.capacity * horizon,
+                    "overloaded": queue > 5 * capacity and busy >= 0.95 * staffed,
                 }
             )
         return pd.DataFrame(
@@ -196,6 +241,85 @@ class Collector:
                 "overloaded",
             ],
         )
+
+    def ordered(self, started: float, score: EpisodeScore, visit: Visit) -> None:
+        """An order placed at ``started`` was delivered: count it in its hour of the week."""
+        hour, by = slot(started), self.by_slot
+        by["orders"][hour] += 1
+        if score.promises_kept + score.promises_broken > 0:
+            by["promised"][hour] += 1
+            by["kept"][hour] += score.all_kept
+        by["queued"][hour] += sum(visit.waited)
+
+    def closed(self, now: float, lost: bool) -> None:
+        """A customer found a touchpoint closed and waited for it, or went to the rival."""
+        self.by_slot["closed_lost" if lost else "closed_waited"][slot(now)] += 1
+
+    def exposure(self) -> list[float]:
+        """Hours of the run in each hour of the week."""
+        weeks, rest = divmod(self.horizon, WEEK_HOURS)
+        return [weeks + min(max(rest - h, 0.0), 1.0) for h in range(WEEK_HOURS)]
+
+    def time_table(self) -> pd.DataFrame:
+        """One row per hour of the week (empty without a calendar: every hour is alike) by
+        the hour the order was placed: orders, those
+        with a promise and the share of them whose every promise was kept, mean hours queued, and customers who found a
+        touchpoint closed (waited or lost to the rival)."""
+        if not self.by_time:
+            return pd.DataFrame()
+        by = {name: np.asarray(values) for name, values in self.by_slot.items()}
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return pd.DataFrame(
+                {
+                    "weekday": np.repeat(np.arange(7), 24),
+                    "hour": np.tile(np.arange(24), 7),
+                    "orders": by["orders"].astype(int),
+                    "promised": by["promised"].astype(int),
+                    "every_promise_kept": by["kept"] / by["promised"],
+                    "waited": by["queued"] / by["orders"],
+                    "closed_waited": by["closed_waited"].astype(int),
+                    "closed_lost": by["closed_lost"].astype(int),
+                }
+            )
+
+    def resource_time_table(self, specs: tuple, shifts: dict) -> pd.DataFrame:
+        """One row per resource × hour of the week (empty without a calendar): mean servers
+        at work, requests, the
+        share that queued, mean wait (hours, per request), mean queue length and
+        utilisation (busy server-hours / staffed server-hours)."""
+        if not self.by_time:
+            return pd.DataFrame()
+        exposure = np.asarray(self.exposure())
+        frames = []
+        for spec in specs:
+            slots = self.resource_slots.get(spec.name)
+            use = np.asarray(slots) if slots else np.zeros((5, WEEK_HOURS))
+            servers = np.asarray(
+                shifts[spec.name].hourly if spec.name in shifts else [spec.capacity] * WEEK_HOURS,
+                dtype=float,
+            )
+            with np.errstate(invalid="ignore", divide="ignore"):
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "resource": spec.name,
+                            "weekday": np.repeat(np.arange(7), 24),
+                            "hour": np.tile(np.arange(24), 7),
+                            "servers": servers,
+                            "requests": use[0].astype(int),
+                            "wait_probability": use[1] / use[0],
+                            "mean_wait": use[2] / use[0],
+                            "mean_queue": use[3] / exposure,
+                            # off shift, services finishing late are not utilisation
+                            "utilisation": np.where(
+                                servers > 0, use[4] / (servers * exposure), np.nan
+                            ),
+                        }
+                    )
+                )
+        columns = ["resource", "weekday", "hour", "servers", "requests", "wait_probability"]
+        columns += ["mean_wait", "mean_queue", "utilisation"]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
     def talk(self, now: float, valence: float, listeners: int, worst_cell: int) -> None:
         day = self._day(now)
@@ -325,7 +449,12 @@ class Collector:
         churned = int(daily["churned"].sum())
         purchases = int(daily["purchases"].sum())
         revenue = float(daily["revenue"].sum())
-        capacity_cost = sum(r.capacity * r.cost_per_hour for r in scenario.resources) * self.horizon
+        staffed = self.staffed  # resources in shifts are paid for their staffed hours only
+        capacity_cost = sum(
+            r.capacity * r.cost_per_hour for r in scenario.resources if r.name not in staffed
+        ) * self.horizon + sum(
+            staffed[r.name] * r.cost_per_hour for r in scenario.resources if r.name in staffed
+        )
         ad_spend = scenario.market.ad_spend_per_day * days
         costs = t["variable_cost"] + t["compensation"] + t["extra_costs"] + capacity_cost + ad_spend
         episodes_promised = float(self.daily["promised_episodes"].sum())

@@ -35,6 +35,7 @@ from sim.rng import (
     ARRIVAL,
     CHOICE,
     CHURN,
+    CLOSED,
     COMPLAIN,
     EXCEED,
     REFERRAL,
@@ -152,6 +153,11 @@ class EpisodeDraws:
 
     def annoyed(self) -> float:
         return uniform(self.key, AFTERCARE, self.block + _ANNOYED)
+
+    def retry(self, attempt: int) -> float:
+        """Time to the next try after purchase ``n`` went to the rival, the touchpoint
+        being closed (``attempt`` = 0, 1, …)."""
+        return uniform(self.key, CLOSED, self.block + attempt)
 
     # until the next purchase (sim.engine.processes.advise): slot 0 counts, then one key each
     def advice_count(self) -> float:

@@ -28,13 +28,20 @@ from sim import behaviour
 from sim.distributions import Exponential
 from sim.engine import processes
 from sim.engine.aftercare import anything_after
+from sim.engine.calendar import (
+    Rhythm,
+    ShiftPriorityResource,
+    ShiftResource,
+    openings_of,
+    shifts_of,
+)
 from sim.engine.collector import Collector
 from sim.engine.customer import Newcomers
 from sim.engine.plan import JourneyPlan, Step
 from sim.engine.population import CustomerBook
 from sim.engine.scoring import Visit
 from sim.metrics import customer_table, episode_table
-from sim.policies import QuoteContext
+from sim.policies import QuoteContext, SlottedQuoter
 from sim.result import Result
 from sim.rng import MAX_SEED, Streams
 from sim.scenario import Scenario, ScenarioError
@@ -74,11 +81,11 @@ class Model:
             if od.touchpoint and od.time.share > 0
             else set()
         )
+        self.rhythm = Rhythm.of(scenario.calendar)  # None: demand is flat
+        self.shifts = shifts_of(scenario)
+        self.openings = openings_of(scenario)
         self.resources = {
-            r.name: (simpy.PriorityResource if r.name in expedited else simpy.Resource)(
-                self.env, r.capacity
-            )
-            for r in scenario.resources
+            r.name: self._resource(r, r.name in expedited) for r in scenario.resources
         }
         self.support = self.resources.get(scenario.complaints.resource)
         self.steps = [
@@ -86,6 +93,7 @@ class Model:
             for k, tp in enumerate(scenario.touchpoints)
         ]
         self.quoters = self._quoters()
+        self.slotted = {c for c, q in enumerate(self.quoters) if isinstance(q, SlottedQuoter)}
         # Cells where both we and the rival promise something: what prospects compare.
         plan = self.plan
         compared = [
@@ -100,9 +108,26 @@ class Model:
         self.compared_rivals = [plan.competitor[cell] for cell in compared]
         self.newcomers = Newcomers(scenario)
         self.referral_delay = Exponential(scenario.wom.delay)
-        self.metrics = Collector(self.plan, self.horizon, episodes)
+        calendar = scenario.calendar
+        by_time = not calendar.flat or bool(calendar.shifts or calendar.opening)
+        self.metrics = Collector(self.plan, self.horizon, episodes, by_time)
+        for name, shifts in self.shifts.items():
+            self.metrics.staffed[name] = shifts.server_hours(self.horizon)
+            self.metrics.peak[name] = max(servers for _, servers in shifts.changes)
         self.customers = CustomerBook()
         self.prospects = 0  # everyone who has made a buy/not-buy decision
+
+    def _resource(self, spec, expedited: bool) -> simpy.Resource:
+        """The queue of resource ``spec``: with shifts, its servers follow them."""
+        shifts = self.shifts.get(spec.name)
+        if shifts is None:
+            return (simpy.PriorityResource if expedited else simpy.Resource)(
+                self.env, spec.capacity
+            )
+        return (ShiftPriorityResource if expedited else ShiftResource)(self.env, shifts.first)
+
+    def _now(self) -> float:
+        return self.env.now
 
     def _quoters(self) -> list:
         quoters = []
@@ -118,7 +143,7 @@ class Model:
             queues = (
                 [self.resources.get(s.resource) for s in tp.stages] if dim == "time" else [None]
             )
-            context = QuoteContext(queues, self.plan.competitor[len(quoters)])
+            context = QuoteContext(queues, self.plan.competitor[len(quoters)], self._now)
             quoters.append(policy.quoter(parts, dim != "service", context))
         return quoters
 
@@ -136,11 +161,17 @@ class Model:
             self.compared_per_jnd,
         )
 
-    def observe(self, visit: Visit, promised: list[float]) -> None:
-        """Each quoter learns from what its cell delivered against what it promised."""
+    def observe(self, visit: Visit, promised: list[float], ordered: float) -> None:
+        """Each quoter learns from what its cell delivered against what it promised (a
+        promise by the hour learns in the slot of ``ordered``, when the order was placed)."""
         for cell, level in zip(visit.cells, visit.delivered, strict=True):
-            if self.quoters[cell] is not None:
-                self.quoters[cell].observe(level, promised[cell])
+            quoter = self.quoters[cell]
+            if quoter is None:
+                continue
+            if cell in self.slotted:
+                quoter.observe_at(ordered, level, promised[cell])
+            else:
+                quoter.observe(level, promised[cell])
 
     # ------------------------------------------------------------------ running
     def run(self, progress: bool = True) -> Result:
@@ -152,6 +183,8 @@ class Model:
         started = time.perf_counter()
         self.env.process(processes.paid_arrivals(self))
         self.env.process(processes.daily_snapshots(self))
+        for name, shifts in self.shifts.items():
+            self.env.process(shifts.run(self.env, self.resources[name]))
         with tqdm(
             total=self.metrics.days,
             desc=self.scenario.name,
@@ -178,6 +211,8 @@ class Model:
             wall_time=wall_time,
             resources=metrics.resource_table(self.scenario.resources, self.resources),
             episodes=episode_table(metrics.episode_log),
+            by_time=metrics.time_table(),
+            resources_by_time=metrics.resource_time_table(self.scenario.resources, self.shifts),
         )
 
 

@@ -3,7 +3,8 @@
 Each process is a generator over the :class:`~sim.engine.model.Model` (its clock, queues,
 promises and counters) and reads like the story it models:
 
-* :func:`paid_arrivals` — prospects from paid channels, a Poisson stream;
+* :func:`paid_arrivals` — prospects from paid channels, a Poisson stream (following the
+  demand profile of ``calendar``, :func:`later`);
 * :func:`word_of_mouth_referral` — a person told about us shops a little later;
 * :func:`prospect` — compares our promises with the rival's, buys or leaves;
 * :func:`lifecycle` — a customer's purchases, one after another until they leave;
@@ -60,7 +61,7 @@ def paid_arrivals(model):
     population = market.population
     n = 0
     while not population or model.prospects < population:  # a used-up market: no one left
-        yield model.env.timeout(-math.log(arrivals.gap(n)) / rate)
+        yield model.env.timeout(later(model, -math.log(arrivals.gap(n)) / rate))
         if in_market(model, arrivals.in_market(n)):
             prospect(model, arrivals.key(n), "paid", valence=0.0, prior=None)
         n += 1
@@ -69,9 +70,31 @@ def paid_arrivals(model):
 def word_of_mouth_referral(model, key: int, valence: float, prior: np.ndarray):
     """Someone who heard word of mouth shops after a delay, if still in the market."""
     draws = ProspectDraws(key)
-    yield model.env.timeout(model.referral_delay.sample(draws.referral_delay()))
+    yield model.env.timeout(later(model, model.referral_delay.sample(draws.referral_delay())))
     if in_market(model, draws.in_market()):
         prospect(model, key, "wom", valence, prior)
+
+
+def later(model, hours: float) -> float:
+    """How long from now until ``hours`` of average demand have passed: ``hours`` itself
+    when demand is flat; with a demand profile, longer in quiet hours and shorter at the
+    peak (:meth:`~sim.engine.calendar.Rhythm.advance`: the same draw, moved in time)."""
+    if model.rhythm is None:
+        return hours
+    now = model.env.now
+    return model.rhythm.advance(now, hours) - now
+
+
+def turned_away(model) -> bool:
+    """Whether a customer arriving now finds the journey's first touchpoint closed and,
+    per ``calendar.when_closed``, goes to the rival (counted)."""
+    opening = model.openings[0]
+    if opening is None or model.scenario.calendar.when_closed != "lost":
+        return False
+    if opening.wait(model.env.now) == 0.0:
+        return False
+    model.metrics.closed(model.env.now, lost=True)
+    return True
 
 
 def in_market(model, u: float) -> bool:
@@ -90,6 +113,9 @@ def prospect(model, key: int, source: str, valence: float, prior: np.ndarray | N
     if model.prospects > model.scenario.max_prospects:
         raise ScenarioError([_runaway(model)])
     market = model.scenario.market
+    if turned_away(model):
+        model.metrics.prospect(model.env.now, source, bought=False)
+        return
     draws = ProspectDraws(key)
     traits = model.newcomers.traits(draws)
     sensitivity = market.promise_sensitivity * traits.promise_sensitivity
@@ -139,7 +165,13 @@ def lifecycle(model, c: Customer):
         if wait is None:
             return
         # the purchase's frame is gone: a waiting customer holds no episode data
-        yield model.env.timeout(wait)
+        yield model.env.timeout(later(model, wait))
+        attempt = 0
+        while turned_away(model):  # this purchase went to the rival: try again later
+            mean = c.mean_interval(model.scenario, 0)
+            retry = EpisodeDraws(c.key, c.episodes + 1).retry(attempt)
+            yield model.env.timeout(later(model, -mean * math.log(retry)))
+            attempt += 1
 
 
 def purchase(model, c: Customer):
@@ -154,7 +186,7 @@ def purchase(model, c: Customer):
     score = score_visit(
         model.plan, visit, promised, c.prior, c.promise_weight(s.perception.prior_weight)
     )
-    model.observe(visit, promised)
+    model.observe(visit, promised, started)
     after = aftermath(s, draws) if model.aftercare else NOTHING
     score = with_aftermath(score, after, s.perception.satisfaction_scale)
     if score.satisfaction < s.complaints.threshold:
@@ -162,6 +194,8 @@ def purchase(model, c: Customer):
     else:  # satisfied enough not to complain: nothing to voice or recover
         feeling = Feeling.as_scored(score, s.perception.satisfaction_scale)
     account(model, c, visit, score, feeling, after)  # basket: attitude before
+    if model.metrics.by_time:
+        model.metrics.ordered(started, score, visit)
     acted = c.acts_on(feeling.loyalty)
     trust_change = c.learn(visit, score, feeling, acted, s)
     model.metrics.trust_changed(trust_change)
@@ -218,6 +252,11 @@ def journey(model, draws: EpisodeDraws):
         fast = here and expedite
         started = env.now
         queueing = 0.0
+        opening = model.openings[k]
+        if opening is not None and (closed := opening.wait(started)) > 0.0:
+            metrics.closed(started, lost=False)  # waits for the touchpoint to open
+            yield env.timeout(closed)
+            queueing += closed
         for index, (sample, resource, name, priority) in enumerate(step.stages):
             work = sample(draws.stage(k, index))
             if fast:

@@ -77,6 +77,10 @@ DEFAULT_KPIS = ("profit", "nps", "satisfaction_mean", "churn_rate")
 _OPERATORS = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal}
 _CLAUSE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|>|<)\s*([-+]?[0-9][0-9_,.]*)\s*$")
 
+#: Share of the losing worlds a discovered range must hold before the sentence may say the
+#: answer fails "only when" the unknowns lie in it.
+ONLY_WHEN_COVERAGE = 0.9
+
 
 def kpi_label(kpi: str) -> str:
     """The name a strategist reads for ``kpi``.
@@ -210,8 +214,11 @@ class Robustness:
             return f"{policy} never beats {other} on {kpi_label(kpi)} in the {box.worlds} worlds sampled."
         if not box.limits:
             return f"{head}; no simple range of the unknowns explains where it loses."
+        # "only when" is a claim about coverage: say it only if the range holds (nearly) every
+        # losing world; otherwise the range is where losing is more likely, not the whole story
+        where = "only when" if box.coverage >= ONLY_WHEN_COVERAGE else "more often when"
         return (
-            f"{head}; it loses only when {box.describe()}: {_percent(box.volume)} of plausible "
+            f"{head}; it loses {where} {box.describe()}: {_percent(box.volume)} of plausible "
             f"worlds (that range holds {_percent(box.coverage)} of the worlds where it loses; "
             f"{_percent(box.density)} of the worlds in it lose)."
         )

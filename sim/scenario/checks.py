@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sim.policies import MatchCompetitor
+from sim.scenario.calendar import _check_calendar
 from sim.scenario.dimensions import DIMENSIONS
 from sim.scenario.specs import _Context, suggest
 from sim.units import format_duration
@@ -52,6 +53,8 @@ def _check_references(scenario: Scenario, data: Mapping[str, Any], ctx: _Context
         _check_overdelivery(scenario, ctx)
     if ctx.whole("resources"):
         _check_resources(scenario, data, ctx)
+    if ctx.whole("touchpoints") and ctx.whole("resources"):
+        _check_calendar(scenario, ctx)
     if scenario.segments and ctx.whole("segments"):
         total = sum(segment.share for segment in scenario.segments)
         if abs(total - 1.0) > 1e-9:

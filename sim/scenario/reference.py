@@ -48,7 +48,7 @@ def _default_text(f) -> str:
     if isinstance(value, ByDimension):
         value = {d: v for d, v in value.items()}
         return ", ".join(f"{d}={v:g}" for d, v in value.items()) or "—"
-    if isinstance(value, tuple) and not value:
+    if value is None or (isinstance(value, tuple) and not value):
         return "—"
     if isinstance(value, float):
         return f"{value:g}"

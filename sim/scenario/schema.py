@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import distributions as dist
+from sim.scenario.calendar import Calendar
 from sim.scenario.checks import _check_references, _warn_short_horizon
 from sim.scenario.dimensions import DIMENSIONS, SERVICE_SCALE, ByDimension
 from sim.scenario.files import MAX_NESTING, _nesting, read_toml, write_toml
@@ -52,8 +53,15 @@ class Resource:
     """A capacity-limited process (kitchen, drivers, call centre): a ``simpy.Resource``."""
 
     name: str = param(spec=_Text(), doc="identifier used by stages")
-    capacity: int = param(1, _Number(0, open_low=True, integer=True), "servers working in parallel")
-    cost_per_hour: float = param(0.0, _Money(), "currency per server-hour, paid all horizon")
+    capacity: int = param(
+        1,
+        _Number(0, open_low=True, integer=True),
+        "servers working in parallel (with calendar.shifts: the crew of every shift that "
+        "gives no capacity of its own)",
+    )
+    cost_per_hour: float = param(
+        0.0, _Money(), "currency per server-hour, paid all horizon or for the hours of its shifts"
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -508,6 +516,9 @@ class Scenario:
     overdelivery: OverDelivery = param(OverDelivery(), _Table(OverDelivery), "exceeding promises")
     followup: FollowUp = param(FollowUp(), _Table(FollowUp), "after the purchase")
     returns: Returns = param(Returns(), _Table(Returns), "returns policy")
+    calendar: Calendar = param(
+        Calendar(), _Table(Calendar), "demand by hour and weekday, shifts, opening hours"
+    )
     _raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ construction

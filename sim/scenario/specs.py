@@ -386,8 +386,12 @@ class _Promise(_Spec):
         difference = _Duration() if self.dimension == "time" else _Number(0.0)
         specs: dict[str, _Spec] = {
             "fixed": {"value": _LevelOf(self.level)},
-            "quantile": {"q": _Probability(strict=True)},
-            "buffer": {"add": difference, "percent": _Number(0.0)},
+            "quantile": {"q": _Probability(strict=True), "by": _Text(("hour", "weekday_hour"))},
+            "buffer": {
+                "add": difference,
+                "percent": _Number(0.0),
+                "by": _Text(("hour", "weekday_hour")),
+            },
             "dynamic": {"q": _Probability(strict=True)},
             "match": {"offset": _Duration() if self.dimension == "time" else _Number()},
         }[name]

@@ -25,6 +25,7 @@ from sim.validation.checks import Check, verdict
 # Order of the sections in docs/validation.md.
 AREAS = (
     "queueing",  # M/M/1 and M/M/c: Erlang C, P(wait > t), sojourn quantiles, quantile promise
+    "time_varying",  # M(t)/M/c(t): Kolmogorov forward equations, the stationary approx., Ciw
     "diffusion",  # Bass (1969) adoption with Sultan, Farley & Lehmann (1990) p and q
     "retention",  # shifted-beta-geometric survival (Fader & Hardie 2007)
     "response",  # loss aversion, kept ≈ exceeded, U-shaped WOM 3:1, recovery paradox
