@@ -12,6 +12,7 @@ import sim
 from sim.app.handout import command, handout
 from sim.app.levers import levers
 from sim.app.workshop import TILES, Workshop, comparison_table
+from sim.engine.calendar import shifts_of
 from sim.kpis import KPIS
 
 DRIVERS = "resources.driver.capacity"
@@ -50,13 +51,19 @@ def test_answers_stream_and_the_store_answers_a_repeat(shop):
 
 def test_tiles_pair_replications_against_the_baseline(shop):
     base = shop.answer(shop.shipped)
-    more = shop.answer({**shop.shipped, DRIVERS: 7})
+    more = shop.answer({**shop.shipped, DRIVERS: shop.shipped[DRIVERS] + 2})
     same = shop.tiles(base, base)
     assert [t.kpi for t in same] == list(TILES)
     assert all(t.change == 0 and not t.significant for t in same)  # common random numbers
-    # two more drivers, idle at this demand: every replication meets the same customers, so
-    # the paired change is exactly their wages, with no noise at all
-    wages = 2 * shop.scenario.resource("driver").cost_per_hour * shop.hours
+    # two more drivers on the dinner shift, idle at this demand: every replication meets the
+    # same customers, so the paired change is exactly their wages for the hours they are
+    # staffed, with no noise at all
+    crews = {
+        name: shifts_of(shop.scenario.replace(settings))["driver"].server_hours(shop.hours)
+        for name, settings in (("base", {}), ("more", {DRIVERS: shop.shipped[DRIVERS] + 2}))
+    }
+    wages = shop.scenario.resource("driver").cost_per_hour * (crews["more"] - crews["base"])
+    assert wages > 0
     profit = next(t for t in shop.tiles(more, base) if t.kpi == "profit")
     assert profit.change == pytest.approx(-wages)
     assert profit.change_high - profit.change_low == pytest.approx(0.0, abs=1e-6)

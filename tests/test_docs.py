@@ -83,7 +83,7 @@ def test_readme_promise_60_paragraph_matches_the_run():
     claims = (
         f"kept {at_60.every_promise_kept:.0%} of the time instead of "
         f"{at_30.every_promise_kept:.0%}",
-        f"({at_60.satisfaction_mean:+.2f} against {at_30.satisfaction_mean:+.2f})".replace(
+        f"({at_60.satisfaction_mean:+.3f} against {at_30.satisfaction_mean:+.3f})".replace(
             "-", "−"
         ),
         f"NPS goes from {at_30.nps:.0f} to {at_60.nps:.0f}".replace("-", "−"),

@@ -44,7 +44,7 @@ class Lever:
 
         >>> import sim
         >>> [lever.text(lever.value) for lever in levers(sim.examples.load("pizza"))][:3]
-        ['30 min', '3 kitchens', '5 drivers']
+        ['30 min', '7 kitchens', '11 drivers']
         """
         if self.unit == "%":
             return f"{value:.0%}" if round(value * 100, 9).is_integer() else f"{value:.1%}"
@@ -143,7 +143,7 @@ def overrides(scenario: Scenario, settings: dict[str, float]) -> dict[str, float
 
     >>> import sim
     >>> pizza = sim.examples.load("pizza")
-    >>> overrides(pizza, {"resources.driver.capacity": 5, "recovery.compensation": 150})
+    >>> overrides(pizza, {"resources.driver.capacity": 11, "recovery.compensation": 150})
     {'recovery.compensation': 150}
     """
     shipped = {lever.path: lever.value for lever in levers(scenario)}
