@@ -182,6 +182,7 @@ def test_promise_60_beats_promise_30_when_delivery_takes_45(pizza):
     assert 0.6 < delivered < 0.9  # about 45 minutes, in hours
     assert careful.kpis["satisfaction_mean"] > bold.kpis["satisfaction_mean"]
     assert careful.kpis["nps"] > bold.kpis["nps"]
+
     # its word of mouth is more positive (the careful shop sells more, so compare shares)
     def criticism_share(kpis):
         return kpis["wom_negative"] / (kpis["wom_positive"] + kpis["wom_negative"])
