@@ -6,13 +6,15 @@ import math
 import re
 import shlex
 
+import matplotlib.pyplot as plt
 import pytest
 
 import sim
 from sim.app.handout import command, handout
 from sim.app.levers import levers
-from sim.app.workshop import TILES, Workshop, comparison_table
+from sim.app.workshop import TILES, Details, Workshop, comparison_table, when_promises_break
 from sim.engine.calendar import shifts_of
+from sim.experiment.runner import RunSpec
 from sim.kpis import KPIS
 
 DRIVERS = "resources.driver.capacity"
@@ -128,4 +130,64 @@ def test_the_snapshot_table_and_the_handout_say_the_same(shop):
         assert cell.replace("'", "&#x27;") in page
     assert "touchpoints.delivery.promise.time = 45" in page
     assert shop.scenario.fingerprint in page and "3 per setting" in page
-    assert not re.search(r'(src|href)="https?:', page) and page.count("<svg") == 2
+    assert not re.search(r'(src|href)="https?:', page) and page.count("<svg") == 3
+
+
+@pytest.fixture(scope="module")
+def airline(tmp_path_factory):
+    """A scenario without a calendar: every hour is alike."""
+    store = tmp_path_factory.mktemp("app") / "runs.sqlite"
+    workshop = Workshop(sim.examples.load("airline"), horizon="5 d", reps=1, workers=1, store=store)
+    yield workshop
+    workshop.close()
+
+
+def test_when_promises_break_pools_the_runs_by_hour(shop):
+    """The heat-map's kept rate per hour is the run's own (one replication) and, over
+    several, the orders kept over the orders promised, pooled."""
+    first = next(shop.stream(shop.shipped))
+    spec = RunSpec(shop.scenario, shop.seed, 0, shop.hours, measure=Details())
+    result = sim.run(shop.scenario, seed=spec.seed_sequence, horizon=shop.hours, progress=False)
+    table = result.by_time.set_index(["weekday", "hour"])
+    mine = first.by_time.set_index(["weekday", "hour"])["every_promise_kept"]
+    assert len(mine) == 7 * 24 and mine.notna().sum() == (table["promised"] > 0).sum() > 0
+    kept = table["every_promise_kept"].dropna()
+    assert mine[kept.index].to_numpy() == pytest.approx(kept.to_numpy())
+    every = shop.answer(shop.shipped)
+    pooled = every.by_time.set_index(["weekday", "hour"])["every_promise_kept"]
+    slot = pooled.dropna().index[len(pooled.dropna()) // 2]
+    column = "hour|{}|{}|".format(*slot)
+    runs = every.runs
+    assert pooled[slot] == pytest.approx(
+        runs[column + "kept"].sum() / runs[column + "promised"].sum()
+    )
+    assert ((pooled.dropna() >= 0) & (pooled.dropna() <= 1)).all()
+
+
+def test_when_promises_break_only_with_a_calendar(shop, airline):
+    """Pizza (dinner crews, opening hours) gets the panel and the handout's section, in the
+    room's words; the airline (no calendar) gets neither, and no empty panel."""
+    from sim.app.page import _charts
+
+    pizza = shop.answer(shop.shipped)
+    figure = when_promises_break(pizza)
+    ax = figure.axes[0]
+    assert ax.get_title() == "Every promise kept, by hour and weekday"
+    assert ax.get_xlabel() == "hour of day (order placed)"
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "Mon",
+        "Tue",
+        "Wed",
+        "Thu",
+        "Fri",
+        "Sat",
+        "Sun",
+    ]
+    plt.close(figure)
+    assert "breaks" in _charts(pizza)
+    assert "When promises break" in handout(shop, {"now": pizza})
+    flat = airline.answer(airline.shipped)
+    assert flat.by_time.empty and when_promises_break(flat) is None
+    assert set(_charts(flat)) == {"gap", "left"}
+    page = handout(airline, {"now": flat})
+    assert "When promises break" not in page and page.count("<svg") == 2

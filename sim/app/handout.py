@@ -1,5 +1,6 @@
 """The handout: one self-contained HTML page a client can read offline and print — the
-question, the settings, the comparison table with 95% CIs, the charts (inline SVG) and the
+question, the settings, the comparison table with 95% CIs, the charts (inline SVG; when
+promises break only for a scenario with a calendar) and the
 provenance (version, seed, replications, scenario fingerprint, overrides).
 
 Nothing in it is fetched: no scripts, no fonts, no images from elsewhere.
@@ -24,7 +25,7 @@ import shlex
 import matplotlib.pyplot as plt
 
 from sim import plot
-from sim.app.workshop import Answer, Workshop, comparison_table
+from sim.app.workshop import Answer, Workshop, comparison_table, when_promises_break
 from sim.experiment.runner import MODEL_VERSION
 from sim.units import format_duration
 from sim.version import __version__
@@ -42,6 +43,12 @@ figure { margin: 1em 0; page-break-inside: avoid; } svg { max-width: 100%; heigh
 code { font-size: 0.9em; } .provenance td { text-align: left; }
 @media print { body { margin: 0; font-size: 12px; } h2 { page-break-after: avoid; } }
 """
+
+#: What the "when promises break" chart shows, in the room's words (the page says the same).
+BREAKS_NOTE = (
+    "The share of orders whose every promise was kept, by the hour and weekday the order was "
+    "placed; blank hours had no orders with a promise (closed, or nobody ordered)."
+)
 
 
 def _svg(figure) -> str:
@@ -110,6 +117,13 @@ def handout(
     reps = min(answer.done for answer in answers.values())
     gap = _svg(plot.gap_map(shown))
     left = _svg(plot.why_they_left(shown))
+    breaks = when_promises_break(shown)  # None without a calendar: every hour is alike
+    when = (
+        f"<h2>When promises break · {html.escape(current)}</h2>\n"
+        f'<p class="note">{BREAKS_NOTE}</p>\n<figure>{_svg(breaks)}</figure>\n'
+        if breaks is not None
+        else ""
+    )
     provenance = [
         ("Package version", __version__),
         ("Model version", MODEL_VERSION),
@@ -149,7 +163,7 @@ excludes zero is not luck.</p>
 <p class="note">Customers lost, complaints and criticisms per run, by the touchpoint and
 dimension that hurt most.</p>
 <figure>{left}</figure>
-<h2>Provenance</h2>
+{when}<h2>Provenance</h2>
 <table class="provenance">{rows}</table>
 </body></html>
 """

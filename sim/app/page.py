@@ -1,5 +1,6 @@
 """The workshop page (Solara): levers on the left; on the right the KPI tiles against the
-pinned baseline, the gap map, why customers left, the capacity queues and the snapshots.
+pinned baseline, the gap map, why customers left, when promises break (for a scenario with
+a calendar), the capacity queues and the snapshots.
 
 Solara components also render inside a notebook (``Page()`` in a cell shows the same page),
 which is why the app is built on it. :func:`sim.app.server.serve` serves this module; the
@@ -20,8 +21,8 @@ import matplotlib.pyplot as plt
 import solara
 
 from sim import examples, plot
-from sim.app.handout import handout
-from sim.app.workshop import Answer, Tile, Workshop, comparison_table
+from sim.app.handout import BREAKS_NOTE, handout
+from sim.app.workshop import Answer, Tile, Workshop, comparison_table, when_promises_break
 from sim.kpis import KPIS
 from sim.scenario import Scenario
 from sim.units import format_duration
@@ -61,7 +62,7 @@ settings = solara.reactive(None)  # lever path → value; None: the shipped sett
 current = solara.reactive(None)  # the Answer shown
 baseline = solara.reactive(None)  # the pinned Answer (the shipped scenario at first)
 snapshots = solara.reactive({})  # name → Answer
-charts = solara.reactive([])  # the current answer's charts, PNG
+charts = solara.reactive({})  # the current answer's charts, PNG, by name (see _charts)
 problem = solara.reactive("")
 
 
@@ -249,21 +250,31 @@ def _Results(shop: Workshop, answer: Answer, currency: str, stale: bool):
         solara.HTML(tag="h3", unsafe_innerHTML="Snapshots")
         table = comparison_table(shop, _named(answer), "baseline")
         solara.HTML(tag="div", unsafe_innerHTML=_table_html(table, "snapshots"))
-    for png in charts.value:  # drawn once per answer, in the simulation's thread
-        solara.Image(png)
+    images = charts.value  # drawn once per answer, in the simulation's thread
+    for name in ("gap", "left"):
+        if name in images:
+            solara.Image(images[name])
+    if "breaks" in images:  # only a scenario with a calendar has hours that differ
+        solara.HTML(tag="h3", unsafe_innerHTML="When promises break")
+        solara.HTML(tag="p", unsafe_innerHTML=BREAKS_NOTE)
+        solara.Image(images["breaks"])
     solara.HTML(tag="h3", unsafe_innerHTML="Capacity and queues")
     solara.HTML(tag="div", unsafe_innerHTML=_capacity_html(answer))
 
 
-def _charts(answer: Answer) -> list[bytes]:
-    """The gap map and why-they-left of an answer, as PNG."""
-    images = []
-    for chart in (plot.gap_map, plot.why_they_left):
-        figure = chart(answer)
+def _charts(answer: Answer) -> dict[str, bytes]:
+    """The charts of an answer as PNG: the gap map ("gap"), why they left ("left") and, for
+    a scenario with a calendar, when promises break ("breaks")."""
+    figures = {"gap": plot.gap_map(answer), "left": plot.why_they_left(answer)}
+    breaks = when_promises_break(answer)
+    if breaks is not None:
+        figures["breaks"] = breaks
+    images = {}
+    for name, figure in figures.items():
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=100)
         plt.close(figure)
-        images.append(buffer.getvalue())
+        images[name] = buffer.getvalue()
     return images
 
 

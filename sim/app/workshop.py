@@ -29,7 +29,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
+from sim import plot
 from sim.app.levers import Lever, levers, overrides
 from sim.experiment.runner import RunSpec, execute, local_executor
 from sim.experiment.stats import mean_ci
@@ -51,8 +53,9 @@ TILES = (
 
 class Details:
     """What the app shows beyond the KPIs, measured on every run and stored with it: each
-    touchpoint × dimension's gap and kept rate, the counts behind "why they left", and each
-    resource's load and queue. A picklable :class:`~sim.experiment.runner.RunSpec` measure.
+    touchpoint × dimension's gap and kept rate, the counts behind "why they left", each
+    resource's load and queue, and, for a scenario with a calendar, the orders with a promise
+    and those whose every promise was kept by hour of the week. A picklable :class:`~sim.experiment.runner.RunSpec` measure.
 
     >>> import sim
     >>> result = sim.run(sim.examples.load("pizza"), seed=1, horizon="5 d")
@@ -60,7 +63,7 @@ class Details:
     True
     """
 
-    key = "app-details-1"
+    key = "app-details-2"
     episodes = False
 
     def __call__(self, result) -> dict[str, float]:
@@ -76,6 +79,11 @@ class Details:
         for row in result.resources.itertuples():
             for column in ("utilisation", "mean_wait", "queue_at_end", "overloaded"):
                 values[f"queue|{row.resource}|{column}"] = float(getattr(row, column))
+        for row in result.by_time.itertuples():  # empty without a calendar
+            slot = f"hour|{row.weekday}|{row.hour}"
+            values[f"{slot}|promised"] = float(row.promised)
+            kept = row.every_promise_kept * row.promised if row.promised else 0.0
+            values[f"{slot}|kept"] = float(kept)
         return values
 
 
@@ -147,6 +155,42 @@ class Answer:
                 }
             )
         return pd.DataFrame(rows)
+
+    @property
+    def by_time(self) -> pd.DataFrame:
+        """Per hour of the week the order was placed (weekday 0 = Monday, hour 0–23): the
+        share of orders with a promise whose every promise was kept, pooled over the finished
+        replications (what :func:`sim.plot.when_promises_break` reads; NaN for an hour without
+        such orders). Empty for a scenario without a calendar."""
+        counts: dict[tuple[int, int], dict[str, float]] = {}
+        for column in self.runs.columns:
+            kind, *where = column.split("|")
+            if kind == "hour":
+                weekday, hour, count = where
+                counts.setdefault((int(weekday), int(hour)), {})[count] = float(
+                    self.runs[column].sum()
+                )
+        rows = [
+            (weekday, hour, c["kept"] / c["promised"] if c["promised"] else math.nan)
+            for (weekday, hour), c in counts.items()
+        ]
+        return pd.DataFrame(rows, columns=["weekday", "hour", "every_promise_kept"])
+
+
+def when_promises_break(answer: Answer) -> Figure | None:
+    """The "when promises break" heat-map of an answer: the share of orders whose every
+    promise was kept, by hour of day and weekday; None for a scenario without a calendar
+    (every hour is alike, so there is nothing to show).
+
+    >>> import sim, tempfile, os
+    >>> shop = Workshop(sim.examples.load("pizza"), horizon="5 d", reps=1, workers=1,
+    ...                 store=os.path.join(tempfile.mkdtemp(), "app.sqlite"))
+    >>> when_promises_break(shop.answer(shop.shipped)).axes[0].get_title()
+    'Every promise kept, by hour and weekday'
+    """
+    if answer.by_time.empty:
+        return None
+    return plot.when_promises_break(answer, show="kept")
 
 
 @dataclass(frozen=True)
@@ -345,4 +389,13 @@ def comparison_table(
     return pd.DataFrame(columns)
 
 
-__all__ = ["KPI_NAMES", "TILES", "Answer", "Details", "Tile", "Workshop", "comparison_table"]
+__all__ = [
+    "KPI_NAMES",
+    "TILES",
+    "Answer",
+    "Details",
+    "Tile",
+    "Workshop",
+    "comparison_table",
+    "when_promises_break",
+]
