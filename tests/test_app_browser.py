@@ -133,7 +133,7 @@ def test_a_facilitator_moves_levers_pins_a_baseline_and_exports_a_handout(
     loaded = time.perf_counter() - started
     text = _no_traceback(page)
     # levers in business words with units, the shipped values as shipped (no snapping)
-    for words in ("Delivery promise: 30 min", "Drivers: 5 drivers", "Complaint ease: 32%"):
+    for words in ("Delivery promise: 30 min", "Drivers: 11 drivers", "Complaint ease: 32%"):
         assert words in text
     assert "Compensation per complaint: 100 THB" in text
     for kpi in ("profit", "nps", "churn_rate", "satisfaction_mean", "talk_ratio"):
@@ -141,14 +141,15 @@ def test_a_facilitator_moves_levers_pins_a_baseline_and_exports_a_handout(
     assert "THB" in _value(page, "profit")
     assert re.fullmatch(r"[−+]?\d+", _value(page, "nps")), _value(page, "nps")  # an integer
     _wait_done(page)
+    assert "When promises break" in _no_traceback(page)  # pizza has a calendar
 
     # move a lever: the tiles change, the change is against the shipped scenario
     drivers = 2  # promise, kitchens, drivers, ...
     moves = [_move(page, drivers)]
-    assert "Drivers: 6 drivers" in _no_traceback(page)
+    assert "Drivers: 12 drivers" in _no_traceback(page)
     assert "Δ −" in _tile(page, "profit") or "Δ +" in _tile(page, "profit")
     _wait_done(page)
-    moves.append(_move(page, drivers, "ArrowLeft"))  # back to 5: read from the store
+    moves.append(_move(page, drivers, "ArrowLeft"))  # back to 11: read from the store
     moves.append(_move(page, 0))  # promise 35 min
     _wait_done(page)
 
