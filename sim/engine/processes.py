@@ -415,23 +415,26 @@ def talk(
 
 
 def advise(model, c: Customer, hours: float, draws: EpisodeDraws) -> None:
-    """Until the next purchase, ``hours`` away, a satisfied customer is asked for advice and
-    recommends us at :func:`behaviour.advice_rate` (a Poisson number of conversations, each
-    at a uniform time in the interval). A customer who leaves gives no more advice."""
+    """Until the next purchase, ``hours`` away (or the end of the run, if sooner), a satisfied
+    customer is asked for advice and recommends us at :func:`behaviour.advice_rate`: a
+    Poisson number of conversations, each at a uniform time in that window. Only the window
+    inside the run is drawn, so a purchase due in 100 years schedules nothing it cannot
+    reach. A customer who leaves gives no more advice."""
     per_year = behaviour.advice_rate(
         c.attitude, behaviour.track_record(c.good_episodes), model.scenario.wom.advocacy
     )
-    if per_year <= 0.0:
+    window = min(hours, model.horizon - model.env.now)
+    if per_year <= 0.0 or window <= 0.0:
         return
-    mean = per_year * hours / HOURS_PER_YEAR
+    mean = per_year * window / HOURS_PER_YEAR
     count = min(poisson_inverse(mean, draws.advice_count()), MAX_ADVICE)
     for i in range(count):
-        model.env.process(recommendation(model, c, hours, AdviceDraws(draws.advice_key(i))))
+        model.env.process(recommendation(model, c, window, AdviceDraws(draws.advice_key(i))))
 
 
 def recommendation(model, c: Customer, hours: float, draws: AdviceDraws):
-    """One advice conversation: at its time, the customer praises us to Poisson(reach)
-    people, who may come to shop."""
+    """One advice conversation, at a uniform time in the next ``hours``: the customer praises
+    us to Poisson(reach) people, who may come to shop."""
     yield model.env.timeout(hours * draws.when())
     listeners = poisson_inverse(model.scenario.wom.reach, draws.listeners())
     model.metrics.talk(model.env.now, 1.0, listeners, -1)
