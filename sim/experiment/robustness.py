@@ -41,29 +41,13 @@ from sim.experiment.discovery import Box, discover
 from sim.experiment.runner import RunSpec, execute
 from sim.experiment.sweep import design_points
 from sim.experiment.uncertainties import Uncertainty, resolve, significant
+from sim.kpis import KPIS
 from sim.metrics import KPI_NAMES
 from sim.scenario import Scenario
 
-#: KPIs where less is better; on every other KPI more is better.
-LOWER_IS_BETTER = frozenset(
-    {
-        "lost",
-        "churned",
-        "churn_rate",
-        "costs",
-        "cac",
-        "wom_negative",
-        "complaints",
-        "unresolved",
-        "cancelled",
-        "returns",
-        "refused_returns",
-        "fraud_refunds",
-        "annoyed",
-        "refunds",
-        "extra_costs",
-    }
-)
+#: KPIs where less is better (their direction has one home, the KPI registry); on every other
+#: KPI more is better.
+LOWER_IS_BETTER = frozenset(name for name, kpi in KPIS.items() if kpi.better < 0)
 #: What a strategist reads for the KPIs summarised by default.
 KPI_LABELS = {
     "profit": "profit",
