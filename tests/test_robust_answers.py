@@ -200,7 +200,7 @@ def test_a_flip_found_by_discovery_holds_in_direct_runs(pizza):
         check = sim.compare(
             pizza.replace({p: by_path[p].value(x) for p, x in point.items()}),
             POLICIES,
-            reps=3,
+            reps=8,
             horizon="60 d",
             progress=False,
         )
