@@ -956,8 +956,8 @@ def wom_shape_checks(episodes: pd.DataFrame, scenario: sim.Scenario) -> list[Che
                 f"Bound: the trough bin's talk rate, upper end of its 95% CI. The "
                 f"{len(exact):,} episodes that met expectations exactly have mean satisfaction "
                 f"{_num(exact['loyalty'].mean())} (the kept-promise credit plus a little "
-                "quality) but nothing surprised them, so only chatter and promoters' advocacy "
-                f"remain. Episodes late by less than the zone ({len(just_late):,}) have mean S "
+                "quality) but nothing surprised them, so only chatter remains (recommendations "
+                f"come between purchases). Episodes late by less than the zone ({len(just_late):,}) have mean S "
                 f"= {_num(just_late['loyalty'].mean())} and talk rate {late_talk:.3f} ± "
                 f"{late_half:.2g}."
             ),
@@ -1046,8 +1046,8 @@ def wom_ratio_checks(logs: dict[tuple, pd.DataFrame]) -> list[Check]:
                 f"Talk events by valence, {WOM_REPS} replications, time jnd "
                 f"{PLATFORM_JND_MIN:g} min. Sensitivity: with the model's default time jnd "
                 f"(15 min) the same scenario gives {pizza_ratio:.2f} ± {pizza_half:.2g} "
-                f"({SENSITIVITY_REPS} replications). `wom.advocacy` was fitted to 3 : 1 here "
-                "(docs/calibration.md), so this check is calibrated, not predicted."
+                f"({SENSITIVITY_REPS} replications). `wom.advocacy` was fitted toward 3 : 1 here, "
+                "on its bound (docs/calibration.md), so this check is calibrated, not predicted."
             ),
         ).calibrated(),
     ]
