@@ -57,15 +57,20 @@ def _scenario(name_or_path: str) -> Scenario:
     return examples.load(name_or_path)
 
 
-def _parser(prog: str, description: str) -> argparse.ArgumentParser:
-    """A parser with what every command shares: scenario, --seed, --horizon, --set."""
-    parser = argparse.ArgumentParser(prog=prog, description=description)
+def _scenario_argument(parser: argparse.ArgumentParser) -> None:
+    """The optional SCENARIO positional every command takes: a shipped name or a file."""
     parser.add_argument(
         "scenario",
         nargs="?",
         default=DEFAULT_SCENARIO,
         help=f"shipped scenario name or path to a .toml file (default: {DEFAULT_SCENARIO})",
     )
+
+
+def _parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """A parser with what every command shares: scenario, --seed, --horizon, --set."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    _scenario_argument(parser)
     parser.add_argument(
         "--seed", type=_whole(0), default=1, help="random seed, a whole number ≥ 0 (default 1)"
     )
@@ -637,12 +642,7 @@ def _app(argv: list[str]) -> int:
         description="Serve the workshop app: levers, KPI tiles with paired 95%% CIs, gap "
         "map, snapshots and a printable handout, in the browser.",
     )
-    parser.add_argument(
-        "scenario",
-        nargs="?",
-        default=DEFAULT_SCENARIO,
-        help=f"shipped scenario name or path to a .toml file (default: {DEFAULT_SCENARIO})",
-    )
+    _scenario_argument(parser)
     parser.add_argument(
         "--host",
         default=DEFAULT_HOST,
