@@ -45,8 +45,7 @@ from sim.engine.customer import Customer, Feeling
 from sim.engine.draws import MAX_ADVICE, AdviceDraws, ArrivalDraws, EpisodeDraws, ProspectDraws
 from sim.engine.scoring import EpisodeScore, Visit, felt_surprise, score_visit, with_aftermath
 from sim.scenario import ScenarioError
-
-HOURS_PER_YEAR = 365.0 * 24.0
+from sim.units import HOURS_PER_UNIT
 
 
 # ---------------------------------------------------------------------- acquisition
@@ -426,7 +425,7 @@ def advise(model, c: Customer, hours: float, draws: EpisodeDraws) -> None:
     window = min(hours, model.horizon - model.env.now)
     if per_year <= 0.0 or window <= 0.0:
         return
-    mean = per_year * window / HOURS_PER_YEAR
+    mean = per_year * window / HOURS_PER_UNIT["y"]
     count = min(poisson_inverse(mean, draws.advice_count()), MAX_ADVICE)
     for i in range(count):
         model.env.process(recommendation(model, c, window, AdviceDraws(draws.advice_key(i))))
