@@ -10,6 +10,7 @@ its box. Tolerances are stated before the numbers.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ import sim
 from sim.cli import main
 from sim.experiment.arguments import ArgumentError, Arguments
 from sim.experiment.discovery import discover
+from sim.experiment.questions import QUESTIONS, README_DESIGN, robust_answer
 from sim.experiment.robustness import parse_rule
 from sim.experiment.uncertainties import PLAUSIBLE, Uncertainty, resolve
 
@@ -304,3 +306,16 @@ def test_the_command_line_prints_the_table_and_the_sentence(capsys):
     assert code == 0
     assert "best in" in out and "median regret" in out
     assert "60 min beats 30 min on profit" in out or "30 min beats 60 min on profit" in out
+
+
+# --------------------------------------------------------------------------- the README
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(QUESTIONS))
+def test_the_readme_states_each_shipped_answer_with_its_robustness(name):
+    """Each shipped question's robustness sentence in the README is what the study gives now
+    (its README design and the question's own horizon): a model change that moves a share or
+    the condition that flips an answer fails here until the README says it."""
+    _, sentence = robust_answer(name, **README_DESIGN, progress=False)
+    horizon = QUESTIONS[name].horizon.replace(" d", " days").replace(" y", " years")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"- `{name}` ({horizon}): {sentence}" in readme, sentence

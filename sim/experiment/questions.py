@@ -7,9 +7,11 @@ worlds of :data:`~sim.experiment.uncertainties.PLAUSIBLE`
 (``promise-gap robust pizza`` prints it).
 
 >>> sorted(QUESTIONS)
-['airline', 'car_service', 'ecommerce', 'pizza']
+['airline', 'car_service', 'clinic', 'ecommerce', 'pizza']
 >>> QUESTIONS["pizza"].winner, QUESTIONS["pizza"].loser, QUESTIONS["pizza"].kpi
 ('60 min', '30 min', 'profit')
+>>> QUESTIONS["car_service"].horizon
+'2 y'
 """
 
 from __future__ import annotations
@@ -26,12 +28,16 @@ from sim.scenario import ScenarioError, suggest
 @dataclass(frozen=True)
 class Question:
     """A shipped question: ``policies`` (name → overrides), the answer's ``winner`` and
-    ``loser`` among them, and the ``kpi`` it is judged on."""
+    ``loser`` among them, the ``kpi`` it is judged on, and the ``horizon`` over which its
+    robustness is judged: long enough for the answer's mechanism (repeat visits of a car
+    owner take two years), short enough that a study stays affordable (an e-commerce year is
+    10 s a run)."""
 
     policies: dict[str, dict[str, Any]]
     winner: str
     loser: str
     kpi: str
+    horizon: str
 
 
 QUESTIONS = {
@@ -40,6 +46,7 @@ QUESTIONS = {
         "60 min",
         "30 min",
         "profit",
+        "90 d",
     ),
     "airline": Question(
         {
@@ -55,17 +62,32 @@ QUESTIONS = {
         "fast, generous",
         "slow, stingy",
         "satisfaction_mean",
+        "180 d",
     ),
     "car_service": Question(
         {"as promised": {}, "bill under estimate": {"overdelivery.cost.share": 1}},
         "bill under estimate",
         "as promised",
         "profit",
+        "2 y",
     ),
     "ecommerce": Question(
-        {"lenient": {}, "strict": {"returns.policy": "strict"}}, "lenient", "strict", "nps"
+        {"lenient": {}, "strict": {"returns.policy": "strict"}}, "lenient", "strict", "nps", "90 d"
+    ),
+    "clinic": Question(
+        {"3 doctors": {}, "4 doctors": {"resources.doctor.capacity": 4}},
+        "3 doctors",
+        "4 doctors",
+        "profit",
+        "180 d",
     ),
 }
+
+
+#: The design of the README's robustness sentences (tests/test_robust_answers.py re-runs it):
+#: 16 worlds of the unknowns × 2 replications of each policy, cheap enough for the test suite.
+#: ``promise-gap robust NAME`` runs the fuller 64 × 3 design.
+README_DESIGN = {"n_worlds": 16, "reps": 2}
 
 
 def robust_answer(
@@ -76,7 +98,8 @@ def robust_answer(
     horizon: float | str | None = None,
     **options: Unpack[RunOptions],
 ) -> tuple[Robustness, str]:
-    """The robustness study of shipped question ``name`` and its sentence for the README.
+    """The robustness study of shipped question ``name`` and its sentence for the README;
+    ``horizon`` defaults to the question's own (:attr:`Question.horizon`).
 
     >>> study, sentence = robust_answer("pizza", n_worlds=4, reps=1, horizon="3 d",
     ...                                 progress=False, workers=1)
@@ -94,7 +117,7 @@ def robust_answer(
         n_worlds=n_worlds,
         reps=reps,
         seed=seed,
-        horizon=horizon,
+        horizon=question.horizon if horizon is None else horizon,
         kpis=[question.kpi],
         **options,
     )
