@@ -21,7 +21,8 @@ from sim.cli import main
 from sim.experiment.arguments import ArgumentError, Arguments
 from sim.experiment.discovery import discover
 from sim.experiment.robustness import parse_rule
-from sim.experiment.uncertainties import PLAUSIBLE, Uncertainty, resolve
+from sim.experiment.uncertainties import resolve
+from sim.scenario.uncertainties import PLAUSIBLE, Uncertainty
 
 PROMISE = "touchpoints.delivery.promise.time"
 POLICIES = {"30 min": {}, "60 min": {PROMISE: 60}}

@@ -87,4 +87,4 @@ def resolve(scenario: Scenario, changes: Mapping[str, Any] | None = None) -> lis
     return list(found.values())
 
 
-__all__ = ["PLAUSIBLE", "Uncertainty", "resolve"]
+__all__ = ["resolve"]
