@@ -8,6 +8,9 @@ metadata: no run reads it, so it changes neither a run's numbers nor its store k
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -161,6 +164,21 @@ def test_a_bound_that_no_longer_fits_after_a_change_is_refused_before_a_study(pi
     with pytest.raises(ArgumentError) as error:
         sim.robustness(one, POLICIES, n_worlds=2, reps=1, **FAST)
     assert 'uncertainties."segments[1].shock": segments[1]: no such item' in str(error.value)
+
+
+def test_the_documented_check_output_is_what_the_check_command_prints(
+    tmp_path, capsys, monkeypatch
+):
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "robust_answers.md").read_text()
+    table, printed = re.search(
+        r"```toml\n\[uncertainties\]\n(.*?)```.*?```text\n\$ python -m sim check shop.toml\n(.*?)```",
+        docs,
+        re.S,
+    ).groups()
+    monkeypatch.chdir(tmp_path)
+    _file(tmp_path, table)
+    assert main(["check", "shop.toml"]) == 2
+    assert capsys.readouterr().err.splitlines() == printed.splitlines()
 
 
 def test_the_check_command_refuses_a_bad_table(tmp_path, capsys):

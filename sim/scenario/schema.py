@@ -39,7 +39,7 @@ from sim.scenario.specs import (
     param,
     suggest,
 )
-from sim.scenario.uncertainties import Table, check_fields
+from sim.scenario.uncertainties import _Uncertainties, check_fields
 from sim.units import shown
 
 _LEVEL_SPECS = {
@@ -522,7 +522,7 @@ class Scenario:
     )
     uncertainties: tuple[tuple[str, tuple[float, float] | None], ...] = param(
         (),
-        Table(),
+        _Uncertainties(),
         "for robustness studies (`promise-gap robust`), changes to the plausible ranges of "
         "docs/robust_answers.md: a field's [low, high] (numbers as in this file) widens, "
         'narrows or adds a range, "none" fixes it at this scenario\'s value; no run reads it',

@@ -285,7 +285,7 @@ def check_fields(scenario: Scenario, ctx: _Context) -> None:
                 ctx.note(TOML.where(path), problem)
 
 
-class Table(_Spec):
+class _Uncertainties(_Spec):
     """The ``[uncertainties]`` table: ``"dotted.path" = [low, high]`` or ``"none"``, read as
     ``((path, (low, high) or None), ...)`` in the order written."""
 
@@ -316,7 +316,6 @@ __all__ = [
     "PYTHON",
     "TOML",
     "Notation",
-    "Table",
     "Uncertainty",
     "apply",
     "check_fields",
