@@ -212,3 +212,10 @@ def test_fixing_an_unknown_that_is_not_one_is_refused_in_python_too(pizza, shop)
     with pytest.raises(ArgumentError, match=r"uncertainties\['wom.reech'\]: None — not one of"):
         resolve(pizza, {"wom.reech": None})
     assert "wom.advocacy" not in _ranges(shop, {"wom.advocacy": None})  # fixed twice: fine
+
+
+def test_a_table_that_fixes_every_unknown_loads_but_leaves_a_study_nothing_to_vary(pizza):
+    certain = pizza.replace({"uncertainties": {u.path: "none" for u in PLAUSIBLE}})
+    with pytest.raises(ArgumentError, match=r"every range was dropped \(by the scenario's"):
+        sim.robustness(certain, POLICIES, n_worlds=2, reps=1, **FAST)
+    assert _ranges(certain, {"wom.reach": (0.2, 0.4)}) == {"wom.reach": (0.2, 0.4)}

@@ -73,7 +73,10 @@ def resolve(scenario: Scenario, changes: Mapping[str, Any] | None = None) -> lis
     found = apply(found, changes or {}, PYTHON, problems)
     arguments.problems.extend(f"{where}: {text}" for where, text in problems)
     if not found and not arguments.problems:
-        arguments.fail("uncertainties", changes, "every range was dropped; keep at least one")
+        arguments.problems.append(
+            "uncertainties: every range was dropped (by the scenario's [uncertainties] table "
+            "and the uncertainties given); keep at least one"
+        )
     if isinstance(scenario, Scenario):
         base = without_uncertainties(scenario)
         table = dict(scenario.uncertainties)
