@@ -282,7 +282,8 @@ def robustness(
     ``policies`` are given as to :func:`sim.compare`: ``{name: overrides}`` or ``{name:
     Scenario}``. ``uncertainties`` widens, narrows, drops or adds ranges of
     :data:`~sim.scenario.uncertainties.PLAUSIBLE` after the scenario's own
-    ``[uncertainties]`` table has (see :func:`~sim.experiment.uncertainties.resolve`). ``n_worlds`` worlds are drawn by
+    ``[uncertainties]`` table has (see :func:`~sim.experiment.uncertainties.resolve`); the
+    runs simulate the scenario without the table. ``n_worlds`` worlds are drawn by
     ``design``, seeded by ``seed``: ``"sobol"`` (scrambled Sobol'; its first worlds are the
     same whatever ``n_worlds``, so with ``store=`` a larger study re-uses a smaller one's
     runs; best with a power of 2) or ``"lhs"`` (Latin hypercube); each policy runs ``reps``
