@@ -573,7 +573,7 @@ def _robust(argv: list[str]) -> int:
         action="append",
         default=[],
         help="widen, narrow or add an unknown's range, or PATH=none to fix it at the "
-        "scenario's value; repeatable",
+        "scenario's value, over the scenario's own [uncertainties] table; repeatable",
     )
     parser.add_argument(
         "--satisficing", metavar="RULE", help="e.g. 'profit > 0 and nps > 20': worlds failing it"

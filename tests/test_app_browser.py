@@ -1,7 +1,8 @@
 """The workshop app in a real browser: Debian's headless Chromium driven by Playwright.
 
 Starts ``python -m sim app`` on a free port, then moves a lever (the tiles change), pins a
-baseline, saves a snapshot and exports the handout (its content is checked), and saves
+baseline, saves a snapshot, asks how robust the setting is and exports the handout (its
+content, the robustness sentence included, is checked), and saves
 screenshots of the app and the handout, printing their paths (``-s`` shows them; CI runs
 with ``-rA``-style summaries). It fails if the page ever shows a Python traceback.
 
@@ -165,6 +166,18 @@ def test_a_facilitator_moves_levers_pins_a_baseline_and_exports_a_handout(
     moves.append(_move(page, 0))  # promise 40 min, against the pinned 35
     _wait_done(page)
     assert "Delivery promise: 40 min" in _no_traceback(page)
+
+    # how robust is 40 against the pinned 35? the study streams in as its worlds double
+    started = time.perf_counter()
+    page.get_by_role("button", name="How robust is this?").click()
+    page.wait_for_selector(".robust-sentence", timeout=120_000)
+    page.wait_for_function(
+        "!document.querySelector('.robust-progress')", timeout=300_000
+    )  # fmt: skip
+    robust_seconds = time.perf_counter() - started
+    sentence = page.inner_text(".robust-sentence")
+    assert "plausible worlds" in sentence and "promise 40 min" in sentence, sentence
+    _no_traceback(page)
     app_shot = shots / "app.png"
     page.evaluate("document.activeElement.blur()")  # no slider tooltip over the labels
     page.set_viewport_size({"width": 1400, "height": 2200})  # the page scrolls inside
@@ -187,6 +200,8 @@ def test_a_facilitator_moves_levers_pins_a_baseline_and_exports_a_handout(
         "touchpoints.delivery.promise.time = 35",
         f"{REPS} per setting",
         "Profit (THB)",
+        "How robust is this?",
+        "16 plausible worlds",
         "<svg",
     ):
         assert words in html, words
@@ -202,7 +217,7 @@ def test_a_facilitator_moves_levers_pins_a_baseline_and_exports_a_handout(
             f"\napp screenshot: {app_shot.resolve()}\nhandout screenshot: {handout_shot.resolve()}"
             f"\npage load {loaded:.2f} s; lever move to first answer: median "
             f"{statistics.median(moves):.2f} s over {len(moves)} moves "
-            f"({', '.join(f'{m:.2f}' for m in moves)})"
+            f"({', '.join(f'{m:.2f}' for m in moves)}); how robust: {robust_seconds:.1f} s"
         )
 
 

@@ -204,6 +204,8 @@ def perturbations(scenario: Scenario, path: str, value, choices):
             if opening.touchpoint == value:
                 renamed[f"calendar.opening[{i}].touchpoint"] = value + "_2"
         return [renamed]
+    if path == "uncertainties":  # ranges for robustness studies
+        return [{path: {"wom.reach": [0.2, 1.0]}}]
     if last in ("name", "description", "currency"):
         return [{path: value + "_2"}]
     if last == "resource":  # another queue, or swap queues with another reference
@@ -262,8 +264,9 @@ SCENARIOS = {
     "airline": lambda: examples.load("airline"),  # segments, four touchpoints
     "defaults": lambda: Scenario.from_dict(DEFAULTS),
 }
-#: The one leaf that does not change a result: prose.
-NOT_HASHED = {"description"}
+#: The leaves that do not change a result: prose, and the ranges a robustness study may
+#: vary (no run reads them; a study strips them from the scenario it runs).
+NOT_HASHED = {"description", "uncertainties"}
 #: Leaves with no other valid value in that scenario: the journey must start somewhere.
 FIXED = {"touchpoints[0].only_after_failure"}
 

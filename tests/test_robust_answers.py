@@ -23,7 +23,8 @@ from sim.experiment.arguments import ArgumentError, Arguments
 from sim.experiment.discovery import discover
 from sim.experiment.questions import QUESTIONS, README_DESIGN, robust_answer
 from sim.experiment.robustness import parse_rule
-from sim.experiment.uncertainties import PLAUSIBLE, Uncertainty, resolve
+from sim.experiment.uncertainties import resolve
+from sim.scenario.uncertainties import PLAUSIBLE, Uncertainty
 
 PROMISE = "touchpoints.delivery.promise.time"
 POLICIES = {"30 min": {}, "60 min": {PROMISE: 60}}

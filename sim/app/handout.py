@@ -1,7 +1,8 @@
 """The handout: one self-contained HTML page a client can read offline and print — the
-question, the settings, the comparison table with 95% CIs, the charts (inline SVG; when
-promises break only for a scenario with a calendar) and the
-provenance (version, seed, replications, scenario fingerprint, overrides).
+question, the settings, the comparison table with 95% CIs, how robust the answer is (when
+the facilitator asked "How robust is this?"), the charts (inline SVG; when promises break
+only for a scenario with a calendar) and the provenance (version, seed, replications,
+scenario fingerprint, overrides, the robustness study's design).
 
 Nothing in it is fetched: no scripts, no fonts, no images from elsewhere.
 
@@ -25,6 +26,7 @@ import shlex
 import matplotlib.pyplot as plt
 
 from sim import plot
+from sim.app.robust import RobustAnswer
 from sim.app.workshop import Answer, Workshop, comparison_table, when_promises_break
 from sim.experiment.runner import MODEL_VERSION
 from sim.units import format_duration
@@ -102,14 +104,35 @@ def command(workshop: Workshop, answers: dict[str, Answer]) -> str:
     return shlex.join(parts)
 
 
+def robust_section(robust: RobustAnswer | None) -> str:
+    """The handout's "How robust is this?" section: the sentence, each setting's share of
+    worlds where it is best, and the design it came from; nothing without a study.
+
+    >>> robust_section(None)
+    ''
+    """
+    if robust is None:
+        return ""
+    return f"""<h2>How robust is this?</h2>
+<p>{html.escape(robust.sentence())}</p>
+<p class="note">The share of plausible worlds where each setting is best:</p>
+{_table(robust.shares())}
+<p class="note">A world is one plausible answer to what we do not know about customers. This
+study: {html.escape(robust.design())}</p>
+"""
+
+
 def handout(
     workshop: Workshop,
     answers: dict[str, Answer],
     baseline: str | None = None,
     current: str | None = None,
+    robust: RobustAnswer | None = None,
 ) -> str:
     """The handout page for named ``answers`` (current setting, pinned baseline, snapshots):
-    the comparison against ``baseline`` and the charts of ``current`` (default: the first)."""
+    the comparison against ``baseline``, how robust the answer is when ``robust`` (a
+    finished "How robust is this?" study) is given, and the charts of ``current`` (default:
+    the first)."""
     scenario = workshop.scenario
     current = current or next(iter(answers))
     shown = answers[current]
@@ -137,6 +160,16 @@ def handout(
         text = ", ".join(f"{path} = {value:g}" for path, value in changed.items())
         provenance.append((f"Overrides · {name}", text or "none (the scenario as shipped)"))
     provenance.append(("Command that repeats these numbers", command(workshop, answers)))
+    if robust is not None:
+        manifest = robust.study.manifest
+        provenance.append(
+            (
+                "Robustness study",
+                f"{robust.worlds} worlds ({manifest['design']} design, seed {workshop.seed}) "
+                f"× {manifest['reps']} replication(s) × 2 settings, "
+                f"{format_duration(workshop.hours)} each",
+            )
+        )
     provenance.append(("Exported", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")))
     rows = "".join(
         f"<tr><td>{html.escape(k)}</td><td><code>{html.escape(v)}</code></td></tr>"
@@ -157,7 +190,7 @@ delivers: {len(answers)} setting(s) compared, each over {reps} replications of
 setting meets the same customers (paired replications), so a difference whose interval
 excludes zero is not luck.</p>
 {_table(table)}
-<h2>Where promises meet delivery · {html.escape(current)}</h2>
+{robust_section(robust)}<h2>Where promises meet delivery · {html.escape(current)}</h2>
 <figure>{gap}</figure>
 <h2>Why they left · {html.escape(current)}</h2>
 <p class="note">Customers lost, complaints and criticisms per run, by the touchpoint and

@@ -1,6 +1,7 @@
 """The workshop page (Solara): levers on the left; on the right the KPI tiles against the
-pinned baseline, the gap map, why customers left, when promises break (for a scenario with
-a calendar), the capacity queues and the snapshots.
+pinned baseline, "How robust is this?" (the setting against the baseline in every plausible
+world), the gap map, why customers left, when promises break (for a scenario with a
+calendar), the capacity queues and the snapshots.
 
 Solara components also render inside a notebook (``Page()`` in a cell shows the same page),
 which is why the app is built on it. :func:`sim.app.server.serve` serves this module; the
@@ -21,6 +22,7 @@ import matplotlib.pyplot as plt
 import solara
 
 from sim import examples, plot
+from sim.app import robust as robustness
 from sim.app.handout import BREAKS_NOTE, handout
 from sim.app.workshop import Answer, Tile, Workshop, comparison_table, when_promises_break
 from sim.kpis import KPIS
@@ -64,6 +66,8 @@ baseline = solara.reactive(None)  # the pinned Answer (the shipped scenario at f
 snapshots = solara.reactive({})  # name → Answer
 charts = solara.reactive({})  # the current answer's charts, PNG, by name (see _charts)
 problem = solara.reactive("")
+robust_asked = solara.reactive(None)  # (settings, baseline settings) the facilitator asked about
+robust = solara.reactive(None)  # the RobustAnswer so far
 
 
 def _tile_html(tile: Tile, currency: str) -> str:
@@ -216,6 +220,7 @@ def _reset():
 
 @solara.component
 def _Results(shop: Workshop, answer: Answer, currency: str, stale: bool):
+    values = answer.settings
     done = answer.done
     if stale:  # a lever moved: the numbers below are the previous setting's, for a moment
         solara.ProgressLinear(True)
@@ -246,6 +251,14 @@ def _Results(shop: Workshop, answer: Answer, currency: str, stale: bool):
             filename=f"{shop.scenario.name}-handout.html",
             label="Export handout",
         )
+        pinned = baseline.value
+        if pinned is not None and shop.overrides(pinned.settings) != shop.overrides(values):
+            solara.Button(
+                "How robust is this?",
+                on_click=lambda: robust_asked.set((dict(values), dict(pinned.settings))),
+                outlined=True,
+            )
+    _Robust(shop, values)
     if snapshots.value:
         solara.HTML(tag="h3", unsafe_innerHTML="Snapshots")
         table = comparison_table(shop, _named(answer), "baseline")
@@ -260,6 +273,60 @@ def _Results(shop: Workshop, answer: Answer, currency: str, stale: bool):
         solara.Image(images["breaks"])
     solara.HTML(tag="h3", unsafe_innerHTML="Capacity and queues")
     solara.HTML(tag="div", unsafe_innerHTML=_capacity_html(answer))
+
+
+@solara.component
+def _Robust(shop: Workshop, values: dict[str, float]):
+    """The robustness study the facilitator asked for, streamed as its worlds double; shown
+    while the setting and the baseline are the ones it compares."""
+    asked = robust_asked.value
+
+    def study(cancel: threading.Event):
+        if asked is None:
+            return
+        try:
+            robust.set(None)
+            for found in robustness.study(shop, *asked, cancel=cancel):
+                if cancel.is_set():
+                    return
+                robust.set(found)
+        except Exception as error:  # shown in words, never as a traceback
+            robust_asked.set(None)
+            problem.set(f"How robust is this? failed: {type(error).__name__}: {error}")
+
+    solara.use_thread(study, dependencies=[json.dumps(asked, sort_keys=True)])
+    found = _robust_for(values)
+    if asked is None or (asked[0], asked[1]) != _compared(values):
+        return
+    solara.HTML(tag="h3", unsafe_innerHTML="How robust is this?")
+    if found is None or not found.done:
+        worlds = 0 if found is None else found.worlds
+        solara.ProgressLinear(100 * worlds / robustness.WORLDS)
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=f"plausible worlds {worlds} of {robustness.WORLDS} …",
+            attributes={"class": "robust-progress"},
+        )
+    if found is not None:
+        solara.HTML(
+            tag="p", unsafe_innerHTML=html.escape(found.sentence()), classes=["robust-sentence"]
+        )
+        solara.HTML(tag="div", unsafe_innerHTML=_table_html(found.shares(), "robust"))
+        solara.HTML(tag="p", unsafe_innerHTML=html.escape(f"This study: {found.design()}"))
+
+
+def _compared(values: dict[str, float]) -> tuple[dict[str, float], dict[str, float] | None]:
+    """The setting shown and the pinned baseline's settings."""
+    pinned = baseline.value
+    return values, None if pinned is None else pinned.settings
+
+
+def _robust_for(values: dict[str, float]):
+    """The robustness study of this setting against the pinned baseline, if one is in."""
+    found = robust.value
+    if found is None or (found.settings, found.baseline) != _compared(values):
+        return None
+    return found
 
 
 def _charts(answer: Answer) -> dict[str, bytes]:
@@ -288,4 +355,6 @@ def _named(answer: Answer) -> dict[str, Answer]:
 
 def _handout(shop: Workshop, answer: Answer) -> str:
     named = _named(answer)
-    return handout(shop, named, "baseline" if "baseline" in named else None, "now")
+    found = _robust_for(answer.settings)
+    done = found if found is not None and found.done else None  # a finished study only
+    return handout(shop, named, "baseline" if "baseline" in named else None, "now", done)

@@ -280,7 +280,7 @@ class Workshop:
         for batch in batches:
             if cancel is not None and cancel.is_set():
                 return
-            executor = self._executor() if batch is not first else None
+            executor = self.executor() if batch is not first else None
             execution = execute(
                 batch, store=self.store, progress=False, workers=1, executor=executor
             )
@@ -302,13 +302,14 @@ class Workshop:
 
     def warm_up(self) -> None:
         """Start the process pool now, so the first streamed replications do not wait for it."""
-        executor = self._executor()
+        executor = self.executor()
         if executor is not None:
             for started in [executor.submit(time.sleep, 0.2) for _ in range(self.workers or 2)]:
                 started.result()
 
-    def _executor(self):
-        """The process pool for replications after the first, started once (None: run here)."""
+    def executor(self):
+        """The process pool for replications after the first and for robustness studies,
+        started once (None: run here)."""
         with self._lock:
             if self._pool is None:
                 pool, _ = local_executor(self.workers, self.reps)

@@ -15,7 +15,7 @@ A shallow tree keeps the box to at most ``max_depth`` conditions, which a strate
 read; every leaf holds at least 5% of the worlds, so one noisy world cannot make a box.
 
 >>> import numpy as np, pandas as pd
->>> from sim.experiment.uncertainties import Uncertainty
+>>> from sim.scenario.uncertainties import Uncertainty
 >>> rng = np.random.default_rng(1)
 >>> units = pd.DataFrame(rng.random((200, 2)), columns=["a", "b"])
 >>> fails = (units["a"] > 0.7).to_numpy()
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.experiment.uncertainties import Uncertainty
+from sim.scenario.uncertainties import Uncertainty
 
 #: Least share of the worlds in a leaf of the tree (and so in a box).
 MIN_LEAF_SHARE = 0.05

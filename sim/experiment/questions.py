@@ -3,7 +3,7 @@
 Each shipped scenario answers one strategy question (README, "Shipped scenarios"). Here each
 question is the two policies it weighs and the KPI its answer is about, so
 :func:`robust_answer` can say in one sentence whether the answer holds across the plausible
-worlds of :data:`~sim.experiment.uncertainties.PLAUSIBLE`
+worlds of :data:`~sim.scenario.uncertainties.PLAUSIBLE`
 (``promise-gap robust pizza`` prints it).
 
 >>> sorted(QUESTIONS)

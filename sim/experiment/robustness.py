@@ -2,7 +2,7 @@
 
 Exploratory modelling (Lempert, Popper & Bankes 2003; Kwakkel 2017) separates *levers* (the
 policies a firm chooses), *uncertainties* (what the world does: here, how customers behave,
-:mod:`sim.experiment.uncertainties`) and *outcomes* (KPIs). :func:`robustness` draws a
+:mod:`sim.scenario.uncertainties`) and *outcomes* (KPIs). :func:`robustness` draws a
 space-filling design of worlds over the uncertainties (Latin hypercube or scrambled Sobol'
 through :func:`sim.experiment.sweep.design_points`), runs every policy in every world with
 common random numbers (replication r of every policy in every world meets the same
@@ -40,10 +40,11 @@ from sim.experiment.arguments import ArgumentError, Arguments, RunOptions
 from sim.experiment.discovery import Box, discover
 from sim.experiment.runner import RunSpec, execute
 from sim.experiment.sweep import design_points
-from sim.experiment.uncertainties import Uncertainty, resolve, significant
+from sim.experiment.uncertainties import resolve
 from sim.kpis import KPIS
 from sim.metrics import KPI_NAMES
 from sim.scenario import Scenario
+from sim.scenario.uncertainties import Uncertainty, significant, without_uncertainties
 
 #: KPIs where less is better (their direction has one home, the KPI registry); on every other
 #: KPI more is better.
@@ -280,8 +281,9 @@ def robustness(
 
     ``policies`` are given as to :func:`sim.compare`: ``{name: overrides}`` or ``{name:
     Scenario}``. ``uncertainties`` widens, narrows, drops or adds ranges of
-    :data:`~sim.experiment.uncertainties.PLAUSIBLE` (see
-    :func:`~sim.experiment.uncertainties.resolve`). ``n_worlds`` worlds are drawn by
+    :data:`~sim.scenario.uncertainties.PLAUSIBLE` after the scenario's own
+    ``[uncertainties]`` table has (see :func:`~sim.experiment.uncertainties.resolve`); the
+    runs simulate the scenario without the table. ``n_worlds`` worlds are drawn by
     ``design``, seeded by ``seed``: ``"sobol"`` (scrambled Sobol'; its first worlds are the
     same whatever ``n_worlds``, so with ``store=`` a larger study re-uses a smaller one's
     runs; best with a power of 2) or ``"lhs"`` (Latin hypercube); each policy runs ``reps``
@@ -317,8 +319,11 @@ def robustness(
     arguments.done()
     unit_points = design_points({u.path: (0.0, 1.0) for u in ranges}, design, n_worlds, seed)
     worlds = [{u.path: u.value(p[u.path]) for u in ranges} for p in unit_points]
+    scenario = without_uncertainties(scenario)  # study metadata: no run reads the table
     bases = {
-        name: value if isinstance(value, Scenario) else scenario.replace(value)
+        name: without_uncertainties(value)
+        if isinstance(value, Scenario)
+        else scenario.replace(value)
         for name, value in policies.items()
     }
     specs = [

@@ -39,6 +39,7 @@ from sim.scenario.specs import (
     param,
     suggest,
 )
+from sim.scenario.uncertainties import _Uncertainties, check_fields
 from sim.units import shown
 
 _LEVEL_SPECS = {
@@ -519,14 +520,25 @@ class Scenario:
     calendar: Calendar = param(
         Calendar(), _Table(Calendar), "demand by hour and weekday, shifts, opening hours"
     )
+    uncertainties: tuple[tuple[str, tuple[float, float] | None], ...] = param(
+        (),
+        _Uncertainties(),
+        "for robustness studies (`promise-gap robust`), changes to the plausible ranges of "
+        "docs/robust_answers.md: a field's [low, high] (numbers as in this file) widens, "
+        'narrows or adds a range, "none" fixes it at this scenario\'s value; no run reads it',
+    )
     _raw: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], source: str = "") -> Scenario:
+    def from_dict(
+        cls, data: Mapping[str, Any], source: str = "", *, check_ranges: bool = True
+    ) -> Scenario:
         """Validate ``data`` (as read from TOML) and build a scenario.
 
-        Raises :class:`ScenarioError` listing every problem.
+        Raises :class:`ScenarioError` listing every problem. ``check_ranges``: check each
+        bound of the ``[uncertainties]`` table against its field, by building the scenario
+        at it (:meth:`replace` does so only when it changes the table).
 
         >>> Scenario.from_dict({"touchpoints": [{"name": "visit", "stages": [{"duration": "10 min"}]}]}).name
         'scenario'
@@ -545,11 +557,14 @@ class Scenario:
         scenario = _parse_dataclass(cls, data, "", ctx)
         if scenario is not None:  # None only when touchpoints is missing
             _check_references(scenario, data, ctx)
+            object.__setattr__(scenario, "_raw", copy.deepcopy(dict(data)))
+        rest_valid = all(path.startswith("uncertainties") for path in ctx.failed)
+        if scenario is not None and check_ranges and scenario.uncertainties and rest_valid:
+            check_fields(scenario, ctx)
         if ctx.problems:
             raise ScenarioError(ctx.problems, source)
         if "horizon" in data and scenario.horizon < 24.0:
             _warn_short_horizon(data["horizon"], scenario)
-        object.__setattr__(scenario, "_raw", copy.deepcopy(dict(data)))
         return scenario
 
     @classmethod
@@ -629,8 +644,11 @@ class Scenario:
         Hashed: every field of the validated scenario, in declared order, with touchpoints,
         stages, routes, resources and segments in the order written — the order of routes
         and segments decides which random draw picks which. Names are hashed (they label
-        results). Not hashed: ``description`` (prose) and ``time_unit`` (it says how bare
-        numbers are read; the durations they give are hashed, in hours).
+        results). Not hashed: ``description`` (prose), ``time_unit`` (it says how bare
+        numbers are read; the durations they give are hashed, in hours) and
+        ``uncertainties`` (what a robustness study may vary; no run reads it, so a world's
+        runs are keyed by what they simulate, and the store serves them to a study with or
+        without the table).
 
         >>> from sim import examples
         >>> pizza = examples.load("pizza")
@@ -646,7 +664,7 @@ class Scenario:
         content = [
             _canonical(getattr(self, f.name))
             for f in fields(self)
-            if f.compare and f.name not in ("description", "time_unit")
+            if f.compare and f.name not in ("description", "time_unit", "uncertainties")
         ]
         return hashlib.sha256(json.dumps(content).encode()).hexdigest()[:12]
 
