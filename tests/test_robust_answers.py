@@ -29,6 +29,8 @@ from sim.scenario.uncertainties import PLAUSIBLE, Uncertainty
 PROMISE = "touchpoints.delivery.promise.time"
 POLICIES = {"30 min": {}, "60 min": {PROMISE: 60}}
 FAST = dict(horizon="4 d", progress=False, workers=1)
+DOCUMENTED_COMMAND = "python -m sim robust pizza --worlds 16 --reps 2 --horizon 90d"
+RULE = "profit > 0 and nps > 20"
 TOY = [Uncertainty(name, name, 0.0, 1.0) for name in ("a", "b", "c")]
 
 
@@ -310,13 +312,37 @@ def test_the_command_line_prints_the_table_and_the_sentence(capsys):
 
 
 # --------------------------------------------------------------------------- the README
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def answers_store(tmp_path_factory):
+    """One store for the studies below: the docs' command re-uses the README's pizza runs."""
+    return tmp_path_factory.mktemp("answers") / "answers.sqlite"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(QUESTIONS))
-def test_the_readme_states_each_shipped_answer_with_its_robustness(name):
+def test_the_readme_states_each_shipped_answer_with_its_robustness(name, answers_store):
     """Each shipped question's robustness sentence in the README is what the study gives now
     (its README design and the question's own horizon): a model change that moves a share or
     the condition that flips an answer fails here until the README says it."""
-    _, sentence = robust_answer(name, **README_DESIGN, progress=False)
+    _, sentence = robust_answer(name, **README_DESIGN, progress=False, store=answers_store)
     horizon = QUESTIONS[name].horizon.replace(" d", " days").replace(" y", " years")
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"- `{name}` ({horizon}): {sentence}" in readme, sentence
+
+
+@pytest.mark.slow
+def test_the_documented_pizza_study_is_what_the_command_prints(answers_store, capsys):
+    """docs/robust_answers.md quotes the output of its pizza command (the README's design, so
+    its runs come from the store above); every number its reading quotes is in that output."""
+    command = DOCUMENTED_COMMAND.split()[3:]  # after "python -m sim"
+    assert main([*command, "--store", str(answers_store), "--satisficing", RULE]) == 0
+    out = capsys.readouterr().out.strip()
+    printed = out[out.index("16 worlds × 2 replications") :]  # after the timing line
+    page = (ROOT / "docs" / "robust_answers.md").read_text(encoding="utf-8")
+    assert f"{DOCUMENTED_COMMAND} --satisficing '{RULE}'" in page
+    section = page.split("\n## Pizza", 1)[1]
+    quoted = section.split("```text\n", 1)[1].split("```", 1)[0].strip()
+    assert quoted == printed, "docs/robust_answers.md: paste the command's new output"
