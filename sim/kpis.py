@@ -47,6 +47,15 @@ class Kpi:
     low: float = -math.inf
     high: float = math.inf
 
+    @property
+    def phrase(self) -> str:
+        """The display name inside a sentence: lower case, but an acronym stays as it is.
+
+        >>> KPIS["churn_rate"].phrase, KPIS["nps"].phrase
+        ('churn rate', 'NPS')
+        """
+        return self.label if self.label.isupper() else self.label[0].lower() + self.label[1:]
+
     def unit_text(self, currency: str = "") -> str:
         """The unit as a reader sees it ("THB" for money).
 

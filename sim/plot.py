@@ -292,7 +292,7 @@ def tornado(indices: pd.DataFrame, output: str | None = None, ax: Axes | None = 
     output = output or indices["output"].iloc[0]
     table = indices[indices["output"] == output]
     fig, ax = _axes(ax, (8, 1.2 + 0.6 * len(table)))
-    title = KPIS[output].label.lower() if output in KPIS else output
+    title = KPIS[output].phrase if output in KPIS else output
     if "ST" in table:
         table = table.sort_values("ST")
         y = np.arange(len(table))
@@ -537,9 +537,10 @@ def robustness_chart(study, policy: str, other: str, kpi: str = "profit") -> Fig
     jitter = np.random.default_rng(0)
     for i, values in enumerate(regrets, 1):
         left.scatter(i + jitter.uniform(-0.12, 0.12, len(values)), values, s=10, alpha=0.6)
-    digits = 0 if max((v.max() for v in regrets if len(v)), default=0) >= 100 else 2
-    left.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.{digits}f}"))
-    left.set_ylabel(f"{kpi_label(kpi)} regret (shortfall against the best)")
+    spec = KPIS[kpi]  # regret in the KPI's unit; a rate's in percentage points
+    left.yaxis.set_major_formatter(FuncFormatter(lambda v, _: spec.number(v)))
+    unit = "percentage points" if spec.kind == "share" else spec.unit_text(study.currency)
+    left.set_ylabel(f"Regret ({unit}): shortfall against the best")
     left.set_title(f"Regret on {kpi_label(kpi)} across {len(regrets[0])} plausible worlds")
 
     box = study.discover(policy, other, kpi)
