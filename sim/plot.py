@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from sim.experiment.stats import mean_ci
-from sim.kpis import KPIS, parameter_label
+from sim.kpis import KPIS, parameter_label, parameter_unit
 from sim.result import Result
 from sim.scenario import DIMENSIONS
 from sim.units import HOURS_PER_UNIT
@@ -261,11 +261,7 @@ def policy_frontier(
     fig = axes[0].figure
     units = runs.attrs.get("units", {})
     currency = currency or units.get("currency", "")
-    if not unit and lever.endswith(".time"):
-        unit = units.get("time", "")
-    elif not unit and lever.endswith((".cost", "compensation")):
-        unit = currency
-    name = parameter_label(lever, unit)
+    name = parameter_label(lever, unit or parameter_unit(lever, units.get("time", ""), currency))
     for ax, kpi in zip(axes, kpis, strict=True):
         spec = KPIS[kpi]
         rows = []

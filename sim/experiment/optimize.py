@@ -33,7 +33,7 @@ import pandas as pd
 from sim.experiment.arguments import Arguments, RunOptions
 from sim.experiment.stats import Interval, mean_ci
 from sim.experiment.sweep import sweep
-from sim.kpis import KPIS, parameter_label
+from sim.kpis import KPIS, parameter_label, parameter_unit
 from sim.metrics import KPI_NAMES
 from sim.scenario import Scenario
 
@@ -90,11 +90,7 @@ class Optimum:
 
     def _lever_name(self, lever: str) -> str:
         """'delivery promise (min)': the lever in words with its unit."""
-        unit = ""
-        if lever.endswith(".time"):
-            unit = self.units.get("time", "")
-        elif lever.endswith((".cost", "compensation")):
-            unit = self.units.get("currency", "")
+        unit = parameter_unit(lever, self.units.get("time", ""), self.units.get("currency", ""))
         return parameter_label(lever, unit)
 
 
