@@ -315,7 +315,12 @@ def tornado(indices: pd.DataFrame, output: str | None = None, ax: Axes | None = 
         y = np.arange(len(table))
         ax.barh(y, table["mu_star"], xerr=table["mu_star_conf"], color=_BLUE)
         ax.set_xlabel(f"μ*: typical change of {title} across the range")
-    ax.set_yticks(y, [parameter_label(p) for p in table["parameter"]])
+    units = indices.attrs.get("units", {})
+    names = [
+        parameter_label(p, parameter_unit(p, units.get("time", ""), units.get("currency", "")))
+        for p in table["parameter"]
+    ]
+    ax.set_yticks(y, names)
     ax.set_title(f"What drives {title}")
     return fig
 

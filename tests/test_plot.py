@@ -113,7 +113,7 @@ def test_tornado_from_sensitivity():
     ax = fig.axes[0]
     assert ax.get_title() == "What drives satisfaction per purchase"
     assert {t.get_text() for t in ax.get_yticklabels()} == {
-        "delivery promise (time)",
+        "delivery promise (min)",  # in the scenario's time unit
         "prospects (per day)",
     }
 
