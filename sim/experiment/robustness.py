@@ -212,7 +212,7 @@ class Robustness:
         n = self.manifest["worlds"]
         lines = [
             f"{n} worlds × {self.manifest['reps']} replications; regret = shortfall against "
-            "the best policy in the same world, in the KPI's unit (a rate's in percentage points)"
+            "the best policy in the same world,\nin the KPI's unit (a rate's in percentage points)"
         ]
         for kpi in kpis:
             spec = KPIS[kpi]
