@@ -235,8 +235,7 @@ class Result:
             "acquired": _share(k.acquired, k.prospects, "prospects"),
             "lost": _share(k.lost, k.prospects, "prospects"),
             "purchases": f"{k.purchases / max(k.acquired, 1):,.1f} per customer won",
-            "every_promise_kept": "of purchases with a promise; each promise: "
-            + self._kept_by_promise(),
+            "every_promise_kept": f"each promise: {self._kept_by_promise()}",
         }
         note = context.get(name, kpi.meaning)
         formatted = kpi.format(value, self.scenario.economics.currency)
