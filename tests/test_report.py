@@ -79,7 +79,7 @@ def test_the_report_shows_no_code_name_and_no_scientific_notation(result):
 
 
 def test_touchpoint_levels_carry_their_units(result):
-    """Time in the scenario's unit, cost in its currency, the gap signed with a minus sign."""
+    """Time in the scenario's unit, cost in its currency (expected, delivered and the gap)."""
     lines = _sections(result.report())["WHERE PROMISES MEET DELIVERY"]
     unit, currency = result.scenario.time_unit, result.scenario.economics.currency
     for row in result.touchpoints.itertuples():
@@ -90,10 +90,12 @@ def test_touchpoint_levels_carry_their_units(result):
             assert line.count(f" {currency}") >= 3, line
 
 
-def test_the_pizza_report_reads_as_before(pizza):
-    """The pizza run's headline figures, as a reader sees them (seed 1, 30 days)."""
+def test_notes_put_the_counts_in_proportion(pizza):
+    """Customers won are set against prospects, purchases against customers won; money
+    carries the currency (pizza, seed 1, 30 days)."""
     result = sim.run(pizza, seed=1, horizon="30 d")
     k = result.kpis
     text = result.report()
     assert f"{k.acquired:,.0f} customers   {k.acquired / k.prospects:.0%} of prospects" in text
+    assert f"{k.purchases / k.acquired:,.1f} per customer won" in text
     assert f"{k.profit:,.0f} THB".replace("-", "−") in text
