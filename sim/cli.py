@@ -35,7 +35,7 @@ from sim.engine import run
 from sim.experiment import RunStore, StoreError, calibrate, compare, sweep
 from sim.experiment.arguments import MAX_RUNS, ShortHorizonWarning
 from sim.experiment.runner import RunsFailedError
-from sim.kpis import KPIS, parameter_label
+from sim.kpis import KPIS, parameter_label, parameter_unit
 from sim.metrics import KPI_NAMES
 from sim.scenario import Scenario, ScenarioError, suggest
 from sim.units import (
@@ -317,7 +317,9 @@ def _sweep(argv: list[str]) -> int:
     means = table.groupby(list(params))[kpis].mean()
     currency = scenario.economics.currency
     means = means.rename(columns=lambda kpi: KPIS[kpi].axis_label(currency))
-    means.index.names = [parameter_label(p) for p in params]
+    means.index.names = [
+        parameter_label(p, parameter_unit(p, scenario.time_unit, currency)) for p in params
+    ]
     manifest = table.attrs["manifest"]
     print(
         f"sweep of {scenario.name}: {manifest['points']} points × {args.reps} replications, "

@@ -47,6 +47,15 @@ class Kpi:
     low: float = -math.inf
     high: float = math.inf
 
+    @property
+    def phrase(self) -> str:
+        """The display name inside a sentence: lower case, but an acronym stays as it is.
+
+        >>> KPIS["churn_rate"].phrase, KPIS["nps"].phrase
+        ('churn rate', 'NPS')
+        """
+        return self.label if self.label.isupper() else self.label[0].lower() + self.label[1:]
+
     def unit_text(self, currency: str = "") -> str:
         """The unit as a reader sees it ("THB" for money).
 
@@ -217,3 +226,20 @@ def parameter_label(path: str, unit: str = "") -> str:
         return path
     text, default = _PARAMETERS[rest]
     return f"{text.format(parts[1] if named else '')} ({unit or default})"
+
+
+def parameter_unit(path: str, time_unit: str = "", currency: str = "") -> str:
+    """The unit a scenario field's values are written in, where the scenario decides it: its
+    time unit for a time, its currency for money ("" otherwise: :func:`parameter_label`
+    then names the unit itself).
+
+    >>> parameter_unit("touchpoints.delivery.promise.time", "min", "THB")
+    'min'
+    >>> parameter_unit("recovery.compensation", "min", "THB"), parameter_unit("market.population")
+    ('THB', '')
+    """
+    if path.endswith(".time"):
+        return time_unit
+    if path.endswith((".cost", "compensation")):
+        return currency
+    return ""

@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from sim.experiment.stats import mean_ci
-from sim.kpis import KPIS, parameter_label
+from sim.kpis import KPIS, parameter_label, parameter_unit
 from sim.result import Result
 from sim.scenario import DIMENSIONS
 from sim.units import HOURS_PER_UNIT
@@ -261,11 +261,7 @@ def policy_frontier(
     fig = axes[0].figure
     units = runs.attrs.get("units", {})
     currency = currency or units.get("currency", "")
-    if not unit and lever.endswith(".time"):
-        unit = units.get("time", "")
-    elif not unit and lever.endswith((".cost", "compensation")):
-        unit = currency
-    name = parameter_label(lever, unit)
+    name = parameter_label(lever, unit or parameter_unit(lever, units.get("time", ""), currency))
     for ax, kpi in zip(axes, kpis, strict=True):
         spec = KPIS[kpi]
         rows = []
@@ -292,7 +288,7 @@ def tornado(indices: pd.DataFrame, output: str | None = None, ax: Axes | None = 
     output = output or indices["output"].iloc[0]
     table = indices[indices["output"] == output]
     fig, ax = _axes(ax, (8, 1.2 + 0.6 * len(table)))
-    title = KPIS[output].label.lower() if output in KPIS else output
+    title = KPIS[output].phrase if output in KPIS else output
     if "ST" in table:
         table = table.sort_values("ST")
         y = np.arange(len(table))
@@ -319,7 +315,12 @@ def tornado(indices: pd.DataFrame, output: str | None = None, ax: Axes | None = 
         y = np.arange(len(table))
         ax.barh(y, table["mu_star"], xerr=table["mu_star_conf"], color=_BLUE)
         ax.set_xlabel(f"μ*: typical change of {title} across the range")
-    ax.set_yticks(y, [parameter_label(p) for p in table["parameter"]])
+    units = indices.attrs.get("units", {})
+    names = [
+        parameter_label(p, parameter_unit(p, units.get("time", ""), units.get("currency", "")))
+        for p in table["parameter"]
+    ]
+    ax.set_yticks(y, names)
     ax.set_title(f"What drives {title}")
     return fig
 
@@ -537,9 +538,10 @@ def robustness_chart(study, policy: str, other: str, kpi: str = "profit") -> Fig
     jitter = np.random.default_rng(0)
     for i, values in enumerate(regrets, 1):
         left.scatter(i + jitter.uniform(-0.12, 0.12, len(values)), values, s=10, alpha=0.6)
-    digits = 0 if max((v.max() for v in regrets if len(v)), default=0) >= 100 else 2
-    left.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.{digits}f}"))
-    left.set_ylabel(f"{kpi_label(kpi)} regret (shortfall against the best)")
+    spec = KPIS[kpi]  # regret in the KPI's unit; a rate's in percentage points
+    left.yaxis.set_major_formatter(FuncFormatter(lambda v, _: spec.number(v)))
+    unit = "percentage points" if spec.kind == "share" else spec.unit_text(study.currency)
+    left.set_ylabel(f"Regret ({unit}): shortfall against the best")
     left.set_title(f"Regret on {kpi_label(kpi)} across {len(regrets[0])} plausible worlds")
 
     box = study.discover(policy, other, kpi)

@@ -12,8 +12,48 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.kpis import KPIS, derived
 from sim.scenario import Scenario
 from sim.units import HOURS_PER_UNIT, format_duration
+
+#: The report's sections and the KPIs each shows, in this order: every KPI of the registry
+#: (:data:`sim.kpis.KPIS`) but those after the sale, shown only when they happened.
+REPORT_SECTIONS: dict[str, tuple[str, ...]] = {
+    "CUSTOMERS": (
+        "prospects",
+        "prospects_paid",
+        "prospects_wom",
+        "acquired",
+        "lost",
+        "active",
+        "churned",
+        "churn_rate",
+        "purchases",
+    ),
+    "EXPERIENCE": ("satisfaction_mean", "nps", "every_promise_kept", "trust_mean"),
+    "WORD OF MOUTH AND COMPLAINTS": (
+        "wom_positive",
+        "wom_negative",
+        "talk_ratio",
+        "wom_listeners",
+        "complaints",
+        "recovered",
+        "unresolved",
+    ),
+    "MONEY": ("revenue", "costs", "profit", "clv", "cac"),
+}
+#: KPIs of returns, cancellations, refunds and recoveries: most journeys have none of them.
+AFTER_SALE = (
+    "proactive_recoveries",
+    "paradox_recoveries",
+    "cancelled",
+    "returns",
+    "refused_returns",
+    "fraud_refunds",
+    "annoyed",
+    "refunds",
+    "extra_costs",
+)
 
 
 @dataclass(frozen=True)
@@ -101,8 +141,6 @@ class Result:
         >>> pd.read_csv(f"{folder}/kpis.csv").set_index("kpi").loc["profit", "unit"]
         'THB'
         """
-        from sim.kpis import KPIS
-
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         currency = self.scenario.economics.currency
@@ -137,7 +175,8 @@ class Result:
     # ------------------------------------------------------------------ the report
     def report(self, overrides: Mapping[str, object] | None = None) -> str:
         """A readable report of the run, as printed by ``python -m sim``; the header lists
-        the ``overrides`` (``--set``) that made this scenario, when given.
+        the ``overrides`` (``--set``) that made this scenario, when given. Every KPI is named
+        and formatted by the registry (:data:`sim.kpis.KPIS`); see :meth:`report_kpis`.
 
         >>> from sim import examples, run
         >>> text = run(examples.load("pizza"), seed=1, horizon="5 d").report(
@@ -147,66 +186,24 @@ class Result:
         """
         from sim.provenance import overrides_text
 
-        k, s = self.kpis, self.scenario
-        money = s.economics.currency
+        s = self.scenario
         lines = [
             f"promise-gap · {s.name}",
             s.description,
             f"seed {self.seed} · horizon {format_duration(self.horizon)} · "
             f"simulated in {self.wall_time:.1f} s",
             None if overrides is None else f"overrides: {overrides_text(overrides)}",
+        ]
+        for heading, names in self.report_kpis().items():
+            lines += ["", heading, *(self._kpi_line(name) for name in names)]
+        lines += [
             "",
-            "CUSTOMERS",
-            _row(
-                "prospects",
-                f"{k.prospects:,.0f}",
-                f"paid {k.prospects_paid:,.0f} · word of mouth {k.prospects_wom:,.0f}",
-            ),
-            _row("acquired", f"{k.acquired:,.0f}", f"{_pct(k.acquired, k.prospects)} of prospects"),
-            _row(
-                "active at the end",
-                f"{k.active:,.0f}",
-                f"churned {k.churned:,.0f} ({_pct(k.churned, k.acquired)} of acquired)",
-            ),
-            _row(
-                "purchases",
-                f"{k.purchases:,.0f}",
-                f"{k.purchases / max(k.acquired, 1):.1f} per customer",
-            ),
-            "",
-            "EXPERIENCE",
-            _row("satisfaction", f"{k.satisfaction_mean:+.2f}", "mean per purchase, −1 … +1"),
-            _row("NPS", f"{k.nps:+.0f}", "promoters − detractors, −100 … +100"),
-            _row(
-                "every promise kept",
-                _pct(k.every_promise_kept, 1),
-                "of purchases with a promise; each promise: " + self._kept_by_promise(),
-            ),
-            _row(
-                "trust in promises", f"{k.trust_mean:.2f}", "mean belief a promise is kept, 0 … 1"
-            ),
-            _row(
-                "word of mouth",
-                f"+{k.wom_positive:,.0f} / −{k.wom_negative:,.0f}",
-                f"talks; {_ratio(k.wom_positive, k.wom_negative)} positive : negative",
-            ),
-            _row(
-                "complaints",
-                f"{k.complaints:,.0f}",
-                f"recovered {k.recovered:,.0f} · gave up waiting {k.unresolved:,.0f}",
-            ),
-            "",
-            f"MONEY ({money})",
-            _row("revenue", f"{k.revenue:,.0f}"),
-            _row("costs", f"{k.costs:,.0f}", "goods, capacity, ads, compensation"),
-            _row("profit", f"{k.profit:,.0f}"),
-            _row("CLV", f"{k.clv:,.0f}", "discounted margin per acquired customer, in horizon"),
-            _row("CAC", f"{k.cac:,.0f}", "ad spend per acquired customer (blended)"),
-            "",
-            "WHERE PROMISES MEET DELIVERY (mean per visit; gap > 0 is better than expected)",
+            "WHERE PROMISES MEET DELIVERY (mean per visit; service on 1–5; gap > 0 is better than "
+            "expected)",
             self._touchpoint_lines(),
             "",
-            "WHY CUSTOMERS LEFT (the touchpoint × dimension that hurt most in their last episode)",
+            "WHY CUSTOMERS LEFT (share of each outcome by the touchpoint that hurt most in "
+            "their last purchase)",
             self._driver_lines(),
             "",
             *self._segment_lines(),
@@ -215,6 +212,34 @@ class Result:
             *self._when_lines(),
         ]
         return "\n".join(line for line in lines if line is not None)
+
+    def report_kpis(self) -> dict[str, tuple[str, ...]]:
+        """The KPIs the report shows, by section: every KPI of the registry, except the
+        after-sale ones (returns, refunds, ...) that never happened in this run.
+
+        >>> from sim import examples, run
+        >>> run(examples.load("pizza"), seed=1, horizon="5 d").report_kpis()["MONEY"]
+        ('revenue', 'costs', 'profit', 'clv', 'cac')
+        """
+        after_sale = tuple(name for name in AFTER_SALE if self.kpis[name] != 0)
+        return {**REPORT_SECTIONS, **({"AFTER THE SALE": after_sale} if after_sale else {})}
+
+    def _kpi_line(self, name: str) -> str:
+        """'  Customers won       1,958 customers   48% of prospects': the registry's display
+        name and format, then a number that puts it in context, or else its meaning."""
+        kpi, k = KPIS[name], self.kpis
+        value = {**k, **derived(k)}[name]
+        context = {
+            "prospects_paid": _share(k.prospects_paid, k.prospects, "prospects"),
+            "prospects_wom": _share(k.prospects_wom, k.prospects, "prospects"),
+            "acquired": _share(k.acquired, k.prospects, "prospects"),
+            "lost": _share(k.lost, k.prospects, "prospects"),
+            "purchases": f"{k.purchases / max(k.acquired, 1):,.1f} per customer won",
+            "every_promise_kept": f"each promise: {self._kept_by_promise()}",
+        }
+        note = context.get(name, kpi.meaning)
+        formatted = kpi.format(value, self.scenario.economics.currency)
+        return f"  {kpi.label:<30}{formatted:>16}   {note}".rstrip()
 
     def segments(self) -> pd.DataFrame:
         """One row per customer segment: customers, churn, purchases, attitude, CLV.
@@ -240,16 +265,17 @@ class Result:
     def _segment_lines(self) -> list[str]:
         if not self.scenario.segments:
             return []
-        money = self.scenario.economics.currency
+        clv = KPIS["clv"].axis_label(self.scenario.economics.currency)
         rows = [
             "SEGMENTS",
-            f"  {'segment':<16}{'customers':>10}{'churned':>9}{'purchases':>11}"
-            f"{'attitude':>10}{'CLV (' + money + ')':>12}",
+            f"  {'segment':<16}{KPIS['acquired'].label:>15}{KPIS['churn_rate'].label:>12}"
+            f"{'purchases each':>16}{'attitude':>10}{clv:>31}",
         ]
         for name, row in self.segments().iterrows():
             rows.append(
-                f"  {name:<16}{row.customers:>10,.0f}{row.churn_rate:>9.0%}"
-                f"{row.purchases_per_customer:>11.1f}{row.attitude:>+10.2f}{row.clv:>12,.0f}"
+                f"  {name:<16}{row.customers:>15,.0f}{row.churn_rate:>12.0%}"
+                f"{row.purchases_per_customer:>16.1f}"
+                f"{f'{row.attitude:+.2f}'.replace('-', '−'):>10}{row.clv:>31,.0f}"
             )
         return [*rows, ""]
 
@@ -262,33 +288,37 @@ class Result:
             f"{row.touchpoint} {row.dimension} {row.kept_rate:.0%}" for row in promised.itertuples()
         )
 
-    def _level(self, dimension: str, value: float) -> str:
+    def _level(self, dimension: str, value: float, signed: bool = False) -> str:
+        """A touchpoint's level in its dimension's unit: '43.1 min', '299 THB', '3.85'
+        (service, on 1–5); ``signed`` for a gap. A minus sign, never a hyphen."""
         if pd.isna(value):
             return "—"
+        sign = "+" if signed else ""
         if dimension == "time":
             unit = self.scenario.time_unit
-            return f"{value / HOURS_PER_UNIT[unit]:.1f} {unit}"
-        if dimension == "cost":
-            return f"{value:,.0f}"
-        return f"{value:.2f}"
+            text = f"{value / HOURS_PER_UNIT[unit]:{sign},.1f} {unit}"
+        elif dimension == "cost":
+            text = f"{value:{sign},.0f} {self.scenario.economics.currency}"
+        else:
+            text = f"{value:{sign},.2f}"
+        if not any(ch in "123456789" for ch in text.split()[0]):
+            text = text.lstrip("+-")  # a rounded zero has no sign
+        return text.replace("-", "−")
 
     def _touchpoint_lines(self) -> str:
-        header = (
-            f"  {'touchpoint':<14}{'dimension':<10}{'promised':>11}{'expected':>11}"
-            f"{'delivered':>11}{'gap':>11}{'kept':>7}"
-        )
-        rows = [header]
+        rows = [
+            f"  {'touchpoint':<14}{'dimension':<10}{'promised':>12}{'expected':>12}"
+            f"{'delivered':>12}{'gap':>12}{'kept':>7}"
+        ]
         for row in self.touchpoints.itertuples():
-            gap = self._level(row.dimension, row.gap)
-            if gap.startswith("-") and not any(ch in "123456789" for ch in gap):
-                gap = gap[1:]  # a negative zero after rounding
-            if not gap.startswith("-") and gap != "—":
-                gap = "+" + gap
+            levels = (row.promised, row.expected, row.delivered)
+            shown = [self._level(row.dimension, value) for value in levels]
+            shown.append(self._level(row.dimension, row.gap, signed=True))
             kept = "—" if pd.isna(row.kept_rate) else f"{row.kept_rate:.0%}"
             rows.append(
-                f"  {row.touchpoint:<14}{row.dimension:<10}{self._level(row.dimension, row.promised):>11}"
-                f"{self._level(row.dimension, row.expected):>11}"
-                f"{self._level(row.dimension, row.delivered):>11}{gap:>11}{kept:>7}"
+                f"  {row.touchpoint:<14}{row.dimension:<10}"
+                + "".join(f"{text:>12}" for text in shown)
+                + f"{kept:>7}"
             )
         return "\n".join(rows)
 
@@ -332,8 +362,8 @@ class Result:
         busy = hours[hours["orders"] >= 0.5 * hours["orders"].mean()].dropna(subset=["kept"])
         if not busy.empty:
             lines.append(
-                f"  {'hour of day':<16}{'every promise kept':>20}{'queued per order':>18}"
-                f"{'orders':>10}"
+                f"  {'hour of day':<16}{KPIS['every_promise_kept'].label:>20}"
+                f"{'queued per order':>18}{'orders':>10}"
             )
             worst = busy.nsmallest(3, "kept", keep="first")
             best = busy.drop(worst.index).nlargest(1, "kept", keep="first")
@@ -345,7 +375,7 @@ class Result:
                     )
         by_day = kept.groupby(table["weekday"]).sum() / table.groupby("weekday")["promised"].sum()
         lines.append(
-            "  every promise kept by weekday: "
+            f"  {KPIS['every_promise_kept'].label} by weekday: "
             + " · ".join(f"{WEEKDAY_NAMES[d]} {v:.0%}" for d, v in by_day.dropna().items())
         )
         use = self.resources_by_time
@@ -372,13 +402,13 @@ class Result:
         table = table[table["churn"] > 0]
         if table.empty:
             return "  nobody churned"
-        rows = [f"  {'':<26}{'churned':>9}{'complaints':>12}{'bad talk':>10}"]
+        outcomes = {"churn": "churned", "complaints": "complaints", "wom_negative": "wom_negative"}
+        names = [KPIS[kpi].label for kpi in outcomes.values()]
+        rows = [f"  {'':<24}" + "".join(f"{name:>16}" for name in names)]
         for row in table.head(6).itertuples():
-            label = f"{row.touchpoint}.{row.dimension}" if row.dimension else row.touchpoint
-            rows.append(
-                f"  {label:<26}{row.churn_share:>9.0%}{row.complaints_share:>12.0%}"
-                f"{row.wom_negative_share:>10.0%}"
-            )
+            where = f"{row.touchpoint} {row.dimension}" if row.dimension else row.touchpoint
+            shares = "".join(f"{getattr(row, f'{o}_share'):>16.0%}" for o in outcomes)
+            rows.append(f"  {where:<24}{shares}")
         return "\n".join(rows)
 
 
@@ -391,13 +421,6 @@ def _hours(hour: int) -> str:
     return f"{hour:02d}:00–{(hour + 1) % 24:02d}:00"
 
 
-def _row(label: str, value: str, note: str = "") -> str:
-    return f"  {label:<20}{value:>14}   {note}".rstrip()
-
-
-def _pct(part: float, whole: float) -> str:
-    return f"{part / whole:.0%}" if whole else "—"
-
-
-def _ratio(positive: float, negative: float) -> str:
-    return f"{positive / negative:.1f} : 1" if negative else "all"
+def _share(part: float, whole: float, of: str) -> str:
+    """'48% of prospects' (nothing when there is no whole)."""
+    return f"{part / whole:.0%} of {of}" if whole else ""

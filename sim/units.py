@@ -154,6 +154,8 @@ def format_duration(hours: float) -> str:
     '3 d'
     >>> format_duration(0.0125)
     '45 s'
+    >>> format_duration(100 * 8760.0), format_duration(1e-8)  # never an exponent
+    ('36,500 d', '0.000036 s')
     """
     magnitude = abs(hours)
     if magnitude >= 48:
@@ -164,4 +166,7 @@ def format_duration(hours: float) -> str:
         number, unit = hours * 60, "min"
     else:
         number, unit = hours * 3600, "s"
-    return f"{number:.4g} {unit}"
+    text = f"{number:.4g}"
+    if "e" in text:  # 10,000 d or more, or a tiny fraction of a second: written out
+        text = f"{number:,.0f}" if abs(number) >= 1 else f"{number:.6f}".rstrip("0").rstrip(".")
+    return f"{'0' if text == '-0' else text} {unit}"

@@ -119,6 +119,7 @@ def test_sweep_command_prints_means_per_point_and_resumes(tmp_path, capsys):
     assert "2 points × 2 replications, 4 runs (0 from the store, 0 failed)" in out
     # display names and units, never code names
     assert "NPS (points)" in out and "Customers won (customers)" in out and "acquired" not in out
+    assert "delivery promise (min)" in out and "touchpoints." not in out  # the lever, its unit
     assert len(pd.read_csv(tmp_path / "runs.csv")) == 4
     assert main(argv) == 0
     assert "4 runs (4 from the store, 0 failed)" in capsys.readouterr().out

@@ -111,7 +111,7 @@ def test_report_mentions_the_headlines(pizza_run):
     for heading in (
         "CUSTOMERS",
         "EXPERIENCE",
-        "MONEY (THB)",
+        "MONEY",
         "WHERE PROMISES MEET DELIVERY",
         "WHY CUSTOMERS LEFT",
     ):

@@ -308,3 +308,12 @@ def test_a_failed_first_replication_does_not_break_named_by_run_statistics(pizza
             diagnostics=False,
         )
     assert 0 <= fit.fit.loc["repeat_share", "simulated"] <= 1
+
+
+def test_the_printed_fit_never_writes_a_number_with_an_exponent():
+    """A tiny bound, σ or objective is written out (0.00001234), never as 1.234e-05."""
+    from sim.experiment.calibrate import _num
+
+    for value in (1.2345e-5, -4.2e-4, 0.3, 999.96, 1.5e7, 0.0):
+        assert not re.search(r"[eE][+-]?\d", _num(value)), _num(value)
+    assert _num(1.2345e-5) == "0.00001234" and _num(0.3) == "0.3" and _num(1.5e7) == "15,000,000"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import sim
@@ -41,6 +43,17 @@ def test_reports_a_plausible_range_around_the_best(best):
     edges = best.candidates[best.candidates[LEVER].isin([20, 100])]
     assert (edges["shortfall_ci_low"] > 0).all() and not edges["plausible"].any()
     assert "not significantly worse" in repr(best)
+
+
+def test_the_answer_reads_in_display_names_and_units(best):
+    """The printed answer names the lever and the objective as a strategist reads them (the
+    KPI registry's display name, the scenario's currency and time unit), never a code name."""
+    text = repr(best)
+    assert text.startswith("best delivery promise (min) = "), text
+    assert ": Profit " in text and " THB [95% CI " in text
+    assert "delivery promise (min) from " in text
+    assert "touchpoints." not in text and "profit" not in text.replace("Profit", "")
+    assert not re.search(r"\d[eE][+-]?\d", text)
 
 
 def test_refinement_adds_points_between_the_neighbours_of_the_best(best):

@@ -10,6 +10,7 @@ its box. Tolerances are stated before the numbers.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from sim.experiment.discovery import discover
 from sim.experiment.questions import QUESTIONS, README_DESIGN, robust_answer
 from sim.experiment.robustness import parse_rule
 from sim.experiment.uncertainties import resolve
+from sim.kpis import KPIS
 from sim.scenario.uncertainties import PLAUSIBLE, Uncertainty
 
 PROMISE = "touchpoints.delivery.promise.time"
@@ -179,8 +181,22 @@ def test_the_store_makes_reruns_and_added_worlds_cheap(pizza, tmp_path):
 
 def test_the_sentence_is_words_and_numbers_only(study):
     sentence = study.answer("30 min", "60 min", "satisfaction_mean")
-    assert sentence.startswith("60 min beats 30 min on satisfaction in ")
+    assert sentence.startswith("60 min beats 30 min on satisfaction per purchase in ")
     assert "_" not in sentence and "e-" not in sentence
+
+
+def test_the_table_names_and_formats_kpis_by_the_registry(study):
+    """Each KPI's block is headed by its display name and unit, and its regrets are written
+    as the registry writes the KPI (money with separators, a rate in percentage points)."""
+    text = study.table()
+    for kpi in study.manifest["kpis"]:
+        spec = KPIS[kpi]
+        assert f"\n{spec.axis_label('THB')}" in text
+        median = study.summary.loc[("30 min", kpi), "regret_median"]
+        block = text.split(f"\n{spec.axis_label('THB')}")[1].split("\n\n")[0]
+        assert spec.number(median) in block.splitlines()[2], block
+    assert not [name for name in KPIS if "_" in name and name in text]
+    assert not re.search(r"\d[eE][+-]?\d", text)
 
 
 @pytest.mark.slow

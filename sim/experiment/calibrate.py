@@ -72,6 +72,7 @@ from sim.experiment.stats import mean_ci
 from sim.metrics import KPI_NAMES, KPI_RANGES
 from sim.result import Result
 from sim.scenario import Scenario, ScenarioError
+from sim.scenario.uncertainties import significant
 
 METHODS = ("nelder-mead", "powell")
 #: Objective value of a point where some statistic could not be computed (all NaN).
@@ -367,7 +368,7 @@ class Calibration:
         bounds = self.manifest.get("bounds", {})
         lines = [
             f"calibrated {len(self.values)} parameter(s) in {self.evaluations} evaluations × "
-            f"{self.manifest.get('reps')} replications; objective Σz² = {self.objective:.3g}"
+            f"{self.manifest.get('reps')} replications; objective Σz² = {_num(self.objective)}"
         ]
         for path, value in self.values.items():
             low, high = bounds.get(path, (math.nan, math.nan))
@@ -388,7 +389,10 @@ class Calibration:
 def _num(value: float) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    text = significant(value, 4)  # like 4 significant digits, but never an exponent
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _missed(z: float) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Unpack
 
 import numpy as np
@@ -33,6 +33,7 @@ import pandas as pd
 from sim.experiment.arguments import Arguments, RunOptions
 from sim.experiment.stats import Interval, mean_ci
 from sim.experiment.sweep import sweep
+from sim.kpis import KPIS, parameter_label, parameter_unit
 from sim.metrics import KPI_NAMES
 from sim.scenario import Scenario
 
@@ -54,6 +55,7 @@ class Optimum:
     candidates: pd.DataFrame
     runs: pd.DataFrame
     manifest: dict[str, Any]
+    units: dict[str, str] = field(default_factory=dict)  # the scenario's currency and time
 
     @property
     def plausible(self) -> pd.DataFrame:
@@ -68,24 +70,33 @@ class Optimum:
         )
 
     def __repr__(self) -> str:
-        levers = ", ".join(f"{k} = {_num(v)}" for k, v in self.best.items())
-        lines = [
-            f"best {levers}: {self.objective} {_num(self.value.mean)} "
-            f"[95% CI {_num(self.value.low)}, {_num(self.value.high)}]",
-        ]
+        """The best levers and objective in a strategist's words: display names and units
+        (:mod:`sim.kpis`), the CI clipped to what the objective can take."""
+        kpi = KPIS[self.objective]
+        names = {lever: self._lever_name(lever) for lever in self.best}
+        levers = ", ".join(f"{names[k]} = {_num(v)}" for k, v in self.best.items())
+        mean = kpi.format(self.value.mean, self.units.get("currency", ""))
+        low, high = (kpi.number(v) for v in kpi.clip(self.value.low, self.value.high))
+        lines = [f"best {levers}: {kpi.label} {mean} [95% CI {low} to {high}]"]
         for lever in self.best:
             values = self.plausible[lever]
             lines.append(
                 f"  not significantly worse (paired 95% CI, {self.value.n} replications): "
-                f"{lever} from {_num(values.min())} to {_num(values.max())}"
+                f"{names[lever]} from {_num(values.min())} to {_num(values.max())}"
             )
         if not self.interior:
             lines.append("  the best is on the edge of the bounds: widen them to be sure")
         return "\n".join(lines)
 
+    def _lever_name(self, lever: str) -> str:
+        """'delivery promise (min)': the lever in words with its unit."""
+        unit = parameter_unit(lever, self.units.get("time", ""), self.units.get("currency", ""))
+        return parameter_label(lever, unit)
+
 
 def _num(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.4g}"
+    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.4g}"
+    return text.replace("-", "−")
 
 
 def optimize(
@@ -149,6 +160,7 @@ def optimize(
         candidates=candidates,
         runs=runs,
         manifest=manifest,
+        units={"currency": scenario.economics.currency, "time": scenario.time_unit},
     )
 
 

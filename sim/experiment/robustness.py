@@ -49,15 +49,6 @@ from sim.scenario.uncertainties import Uncertainty, significant, without_uncerta
 #: KPIs where less is better (their direction has one home, the KPI registry); on every other
 #: KPI more is better.
 LOWER_IS_BETTER = frozenset(name for name, kpi in KPIS.items() if kpi.better < 0)
-#: What a strategist reads for the KPIs summarised by default.
-KPI_LABELS = {
-    "profit": "profit",
-    "nps": "NPS",
-    "satisfaction_mean": "satisfaction",
-    "churn_rate": "churn",
-    "acquired": "customers won",
-    "trust_mean": "trust",
-}
 DEFAULT_KPIS = ("profit", "nps", "satisfaction_mean", "churn_rate")
 _OPERATORS = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal}
 _CLAUSE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|>|<)\s*([-+]?[0-9][0-9_,.]*)\s*$")
@@ -68,12 +59,12 @@ ONLY_WHEN_COVERAGE = 0.9
 
 
 def kpi_label(kpi: str) -> str:
-    """The name a strategist reads for ``kpi``.
+    """The name a strategist reads for ``kpi`` in a sentence: the registry's display name.
 
     >>> kpi_label("satisfaction_mean"), kpi_label("nps"), kpi_label("wom_negative")
-    ('satisfaction', 'NPS', 'wom negative')
+    ('satisfaction per purchase', 'NPS', 'criticism')
     """
-    return KPI_LABELS.get(kpi, kpi.replace("_", " "))
+    return KPIS[kpi].phrase
 
 
 @dataclass(frozen=True)
@@ -144,6 +135,7 @@ class Robustness:
     policies: list[str]
     rule: Rule | None
     manifest: dict[str, Any]
+    currency: str = ""  # the scenario's, for money in the table
 
     def failing(self, policy: str) -> list[int]:
         """The worlds where ``policy`` fails the satisficing rule (empty without a rule)."""
@@ -221,21 +213,19 @@ class Robustness:
         n = self.manifest["worlds"]
         lines = [
             f"{n} worlds × {self.manifest['reps']} replications; regret = shortfall against "
-            "the best policy in the same world"
+            "the best policy in the same world,\nin the KPI's unit (a rate's in percentage points)"
         ]
         for kpi in kpis:
-            lines.append(
-                f"\n{kpi_label(kpi)}{'  (lower is better)' if kpi in LOWER_IS_BETTER else ''}"
-            )
+            spec = KPIS[kpi]
+            lower = "  (lower is better)" if kpi in LOWER_IS_BETTER else ""
+            lines.append(f"\n{spec.axis_label(self.currency)}{lower}")
             lines.append(f"  {'policy':<20}{'best in':>9}{'median regret':>16}{'90% regret':>14}")
-            scale = self.worlds[kpi].abs().max()  # one format per KPI: money vs rates
-            digits = 0 if scale >= 100 else 1 if scale >= 10 else 3
             for policy in self.policies:
                 row = self.summary.loc[(policy, kpi)]
                 lines.append(
                     f"  {policy:<20}{_percent(row['best_share']):>9}"
-                    f"{_amount(row['regret_median'], digits):>16}"
-                    f"{_amount(row['regret_p90'], digits):>14}"
+                    f"{spec.number(row['regret_median']):>16}"
+                    f"{spec.number(row['regret_p90']):>14}"
                 )
         if self.rule is not None:
             lines.append(f"\nworlds failing '{self.rule.text}':")
@@ -257,10 +247,6 @@ def _percent(share: float) -> str:
     if 99 < percent < 100:
         return ">99%"
     return f"{percent:.0f}%"
-
-
-def _amount(value: float, digits: int) -> str:
-    return "—" if math.isnan(value) else f"{value:,.{digits}f}"
 
 
 def robustness(
@@ -345,7 +331,8 @@ def robustness(
         satisficing=rule.text if rule else None,
         uncertainties={u.path: [u.low, u.high] for u in ranges},
     )
-    return Robustness(runs, table, summary, ranges, names, rule, manifest)
+    currency = scenario.economics.currency
+    return Robustness(runs, table, summary, ranges, names, rule, manifest, currency)
 
 
 def _ranges(arguments, scenario, uncertainties, policies) -> list[Uncertainty]:

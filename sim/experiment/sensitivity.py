@@ -267,6 +267,7 @@ def sensitivity(
         frame.insert(0, "output", output)
         frames.append(frame.sort_values(RANK_BY[method], ascending=False, kind="stable"))
     result = pd.concat(frames, ignore_index=True)
+    result.attrs["units"] = table.attrs.get("units", {})  # the scenario's time unit, currency
     result.attrs["manifest"] = {
         **table.attrs.get("manifest", {}),
         "design": f"salib-{method}",
