@@ -35,6 +35,7 @@ True
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 
@@ -66,12 +67,25 @@ def paid_arrivals(model):
         n += 1
 
 
-def word_of_mouth_referral(model, key: int, valence: float, prior: np.ndarray):
-    """Someone who heard word of mouth shops after a delay, if still in the market."""
+def word_of_mouth_referral(model, key: int, valence: float, prior: np.ndarray) -> None:
+    """Someone who heard word of mouth shops after a delay, if still in the market.
+
+    One timeout with a callback (:func:`shop_after_referral`), not a process: a process
+    would cost two more SimPy events (its start and its end) for the same story, at the
+    same times."""
     draws = ProspectDraws(key)
-    yield model.env.timeout(later(model, model.referral_delay.sample(draws.referral_delay())))
+    delay = later(model, model.referral_delay.sample(draws.referral_delay()))
+    model.env.timeout(delay).callbacks.append(
+        partial(shop_after_referral, model, draws, valence, prior)
+    )
+
+
+def shop_after_referral(
+    model, draws: ProspectDraws, valence: float, prior: np.ndarray, _event=None
+) -> None:
+    """The referred person comes to shop (the callback of :func:`word_of_mouth_referral`)."""
     if in_market(model, draws.in_market()):
-        prospect(model, key, "wom", valence, prior)
+        prospect(model, draws.key, "wom", valence, prior)
 
 
 def later(model, hours: float) -> float:
@@ -407,9 +421,7 @@ def talk(
     model.metrics.talk(model.env.now, valence, listeners, worst_cell)
     for listener in range(listeners):
         # a copy: the listener hears what the friend knows now, not what they learn later
-        model.env.process(
-            word_of_mouth_referral(model, draws.listener_key(listener), valence, c.prior.copy())
-        )
+        word_of_mouth_referral(model, draws.listener_key(listener), valence, c.prior.copy())
     return valence, listeners
 
 
@@ -428,19 +440,20 @@ def advise(model, c: Customer, hours: float, draws: EpisodeDraws) -> None:
     mean = per_year * window / HOURS_PER_UNIT["y"]
     count = min(poisson_inverse(mean, draws.advice_count()), MAX_ADVICE)
     for i in range(count):
-        model.env.process(recommendation(model, c, window, AdviceDraws(draws.advice_key(i))))
+        talk_draws = AdviceDraws(draws.advice_key(i))
+        # one timeout with a callback, not a process (see word_of_mouth_referral)
+        model.env.timeout(window * talk_draws.when()).callbacks.append(
+            partial(recommendation, model, c, talk_draws)
+        )
 
 
-def recommendation(model, c: Customer, hours: float, draws: AdviceDraws):
-    """One advice conversation, at a uniform time in the next ``hours``: the customer praises
-    us to Poisson(reach) people, who may come to shop."""
-    yield model.env.timeout(hours * draws.when())
+def recommendation(model, c: Customer, draws: AdviceDraws, _event=None) -> None:
+    """One advice conversation, when :func:`advise` scheduled it: the customer praises us to
+    Poisson(reach) people, who may come to shop."""
     listeners = poisson_inverse(model.scenario.wom.reach, draws.listeners())
     model.metrics.talk(model.env.now, 1.0, listeners, -1)
     for listener in range(listeners):
-        model.env.process(
-            word_of_mouth_referral(model, draws.listener_key(listener), 1.0, c.prior.copy())
-        )
+        word_of_mouth_referral(model, draws.listener_key(listener), 1.0, c.prior.copy())
 
 
 # ---------------------------------------------------------------------- bookkeeping
