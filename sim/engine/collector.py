@@ -59,7 +59,10 @@ _SLOTTED = ("orders", "promised", "kept", "queued", "closed_waited", "closed_los
 def _spread(hours: list[float], start: float, end: float) -> None:
     """Add the interval [start, end) to ``hours``, split by the hour of the week it covers."""
     while start < end:
-        boundary = min(math.floor(start) + 1.0, end)
+        boundary = math.floor(start) + 1.0
+        if boundary >= end:  # the rest lies within this hour (most waits and services)
+            hours[slot(start)] += end - start
+            return
         hours[slot(start)] += boundary - start
         start = boundary
 

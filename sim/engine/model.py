@@ -89,7 +89,14 @@ class Model:
         }
         self.support = self.resources.get(scenario.complaints.resource)
         self.steps = [
-            Step(k, tp, self.plan, self.resources, bool(od.touchpoint) and tp.name == od.touchpoint)
+            Step(
+                k,
+                tp,
+                self.plan,
+                self.resources,
+                bool(od.touchpoint) and tp.name == od.touchpoint,
+                self.openings[k],
+            )
             for k, tp in enumerate(scenario.touchpoints)
         ]
         self.quoters = self._quoters()

@@ -119,18 +119,23 @@ class Step:
     resources, cells, routes."""
 
     __slots__ = (
+        "branches",
         "cells",
         "failure_delay",
         "failure_probability",
+        "following",
         "k",
         "only_after_failure",
+        "opening",
         "overdelivers",
         "plan",
         "service_drop",
         "stages",
     )
 
-    def __init__(self, k: int, tp, plan: JourneyPlan, resources: dict, overdelivers: bool) -> None:
+    def __init__(
+        self, k: int, tp, plan: JourneyPlan, resources: dict, overdelivers: bool, opening=None
+    ) -> None:
         self.stages = []
         for stage in tp.stages:
             resource = resources.get(stage.resource)
@@ -147,6 +152,10 @@ class Step:
         self.only_after_failure = tp.only_after_failure
         self.overdelivers = overdelivers  # the touchpoint where over-delivery happens
         self.k, self.plan = k, plan
+        self.opening = opening  # its opening hours (sim.engine.calendar.Opening), None: always
+        # one way out: the next touchpoint is known without a draw (else call next)
+        self.branches = len(plan.routes[k]) > 1
+        self.following = plan.routes[k][0][1]
 
     def next(self, draws: EpisodeDraws) -> int | None:
         """The touchpoint after this one (None: the journey ends); no draw if one way out."""

@@ -263,11 +263,11 @@ def journey(model, draws: EpisodeDraws):
             continue
         here = step.overdelivers
         fast = here and expedite
-        started = env.now
+        started = now = env.now
         queueing = 0.0
-        opening = model.openings[k]
-        if opening is not None and (closed := opening.wait(started)) > 0.0:
-            metrics.closed(started, lost=False)  # waits for the touchpoint to open
+        opening = step.opening
+        if opening is not None and (closed := opening.wait(now)) > 0.0:
+            metrics.closed(now, lost=False)  # waits for the touchpoint to open
             yield env.timeout(closed)
             queueing += closed
         for index, (sample, resource, name, priority) in enumerate(step.stages):
@@ -284,8 +284,9 @@ def journey(model, draws: EpisodeDraws):
                 request = resource.request()
             with request:
                 yield request
-                queueing += env.now - asked
-                metrics.served(name, env.now, env.now - asked, work)
+                now = env.now
+                queueing += now - asked
+                metrics.served(name, now, now - asked, work)
                 yield env.timeout(work)
         if fast:
             visit.cost += od.time.cost
@@ -312,7 +313,7 @@ def journey(model, draws: EpisodeDraws):
                     level = min(5.0, level + od.service.points)
                     visit.cost += od.service.cost
             visit.add(cell, position, level, 0.0)
-        k = step.next(draws)
+        k = step.next(draws) if step.branches else step.following
     return visit
 
 
