@@ -101,8 +101,8 @@ def later(model, hours: float) -> float:
 def turned_away(model) -> bool:
     """Whether a customer arriving now finds the journey's first touchpoint closed and,
     per ``calendar.when_closed``, goes to the rival (counted)."""
-    opening = model.openings[0]
-    if opening is None or model.scenario.calendar.when_closed != "lost":
+    opening = model.turns_away  # the first touchpoint's hours, if closed means lost
+    if opening is None:
         return False
     if opening.wait(model.env.now) == 0.0:
         return False
@@ -190,34 +190,37 @@ def lifecycle(model, c: Customer):
 def purchase(model, c: Customer):
     """One purchase episode; returns hours until the next one, or None if the customer
     leaves."""
-    s, env = model.scenario, model.env
+    s, env, metrics = model.scenario, model.env, model.metrics
+    perception = s.perception
     started, complaints_before = env.now, c.complaints
     promised = model.promises()  # what the customer is told when ordering
     draws = EpisodeDraws(c.key, c.episodes + 1)
     visit = yield from journey(model, draws)
     c.episodes += 1
     score = score_visit(
-        model.plan, visit, promised, c.prior, c.promise_weight(s.perception.prior_weight)
+        model.plan, visit, promised, c.prior, c.promise_weight(perception.prior_weight)
     )
     model.observe(visit, promised, started)
-    after = aftermath(s, draws) if model.aftercare else NOTHING
-    score = with_aftermath(score, after, s.perception.satisfaction_scale)
+    if model.aftercare:
+        after = aftermath(s, draws)
+        score = with_aftermath(score, after, perception.satisfaction_scale)
+    else:  # nothing can happen after delivery in this scenario
+        after = NOTHING
     if score.satisfaction < s.complaints.threshold:
         feeling = yield from voice(model, c, score, draws)
     else:  # satisfied enough not to complain: nothing to voice or recover
-        feeling = Feeling.as_scored(score, s.perception.satisfaction_scale)
+        feeling = Feeling.as_scored(score, perception.satisfaction_scale)
     account(model, c, visit, score, feeling, after)  # basket: attitude before
-    if model.metrics.by_time:
-        model.metrics.ordered(started, score, visit)
+    if metrics.by_time:
+        metrics.ordered(started, score, visit)
     acted = c.acts_on(feeling.loyalty)
-    trust_change = c.learn(visit, score, feeling, acted, s)
-    model.metrics.trust_changed(trust_change)
+    metrics.trust_changed(c.learn(visit, score, feeling, acted, s))
     valence, told = talk(model, c, feeling, score.worst_cell, draws)
     hazard = c.churn_hazard(acted, feeling.unheard, s)
     churns = draws.churn() < hazard
     c.remember(feeling)
-    if model.metrics.episode_log is not None:
-        model.metrics.log_episode(
+    if metrics.episode_log is not None:
+        metrics.log_episode(
             c,
             started,
             env.now,
@@ -232,7 +235,7 @@ def purchase(model, c: Customer):
         )
     if churns:
         c.leave(env.now)
-        model.metrics.churned(c, score.worst_cell)
+        metrics.churned(c, score.worst_cell)
         model.customers.close(c)
         return None
     wait = -float(c.mean_interval(s, after.contacts)) * math.log(draws.repurchase())
@@ -283,7 +286,8 @@ def journey(model, draws: EpisodeDraws):
             else:
                 request = resource.request()
             with request:
-                yield request
+                if not request.triggered:  # all servers busy: queue until one is free
+                    yield request
                 now = env.now
                 queueing += now - asked
                 metrics.served(name, now, now - asked, work)
