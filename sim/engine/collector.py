@@ -188,7 +188,8 @@ class Collector:
             use = self.resource_use[resource] = [0.0, 0.0, 0.0]
         use[0] += 1
         use[1] += waited
-        use[2] += min(work, max(self.horizon - now, 0.0))
+        left = self.horizon - now  # busy time counts up to the horizon only
+        use[2] += work if work <= left else (left if left > 0.0 else 0.0)
         if self.by_time:
             self._served_at(resource, now, waited, work)
 
@@ -197,14 +198,16 @@ class Collector:
         slots = self.resource_slots.get(resource)
         if slots is None:
             slots = self.resource_slots[resource] = [[0.0] * WEEK_HOURS for _ in range(5)]
+        requests, queued, waits, queue_hours, busy_hours = slots
         asked = now - waited
         hour = slot(asked)
-        slots[0][hour] += 1
+        requests[hour] += 1
         if waited > 0.0:
-            slots[1][hour] += 1
-            slots[2][hour] += waited
-            _spread(slots[3], asked, now)
-        _spread(slots[4], now, min(now + work, self.horizon))
+            queued[hour] += 1
+            waits[hour] += waited
+            _spread(queue_hours, asked, now)
+        done = now + work
+        _spread(busy_hours, now, done if done <= self.horizon else self.horizon)
 
     def resource_table(self, specs: tuple, resources: dict) -> pd.DataFrame:
         """Per resource: capacity, requests served, utilisation, mean wait, queue at the end.

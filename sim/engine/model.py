@@ -40,6 +40,7 @@ from sim.engine.customer import Newcomers
 from sim.engine.plan import JourneyPlan, Step
 from sim.engine.population import CustomerBook
 from sim.engine.scoring import Visit
+from sim.engine.servers import PriorityServers, Servers
 from sim.metrics import customer_table, episode_table
 from sim.policies import QuoteContext, Quoter, SlottedQuoter
 from sim.result import Result
@@ -137,9 +138,7 @@ class Model:
         """The queue of resource ``spec``: with shifts, its servers follow them."""
         shifts = self.shifts.get(spec.name)
         if shifts is None:
-            return (simpy.PriorityResource if expedited else simpy.Resource)(
-                self.env, spec.capacity
-            )
+            return (PriorityServers if expedited else Servers)(self.env, spec.capacity)
         return (ShiftPriorityResource if expedited else ShiftResource)(self.env, shifts.first)
 
     def _now(self) -> float:

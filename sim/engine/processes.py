@@ -281,17 +281,14 @@ def journey(model, draws: EpisodeDraws):
                 yield env.timeout(work)
                 continue
             asked = env.now
-            if priority:
-                request = resource.request(priority=0 if fast else 1)
-            else:
-                request = resource.request()
-            with request:
-                if not request.triggered:  # all servers busy: queue until one is free
-                    yield request
-                now = env.now
-                queueing += now - asked
-                metrics.served(name, now, now - asked, work)
-                yield env.timeout(work)
+            request = resource.take((0 if fast else 1) if priority else None)
+            if request is not None:  # every server busy: queue until one is handed over
+                yield request
+            now = env.now
+            queueing += now - asked
+            metrics.served(name, now, now - asked, work)
+            yield env.timeout(work)
+            resource.give_back(request)
         if fast:
             visit.cost += od.time.cost
         failure = step.failure_probability > 0 and draws.failure(k) < step.failure_probability

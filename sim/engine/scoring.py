@@ -195,22 +195,23 @@ def score_episode(
         surprise = 0.5 * (max(felt_sum, key=abs) + felt_sum[-1])
     made = len(kept_made)
     kept_sum = sum(kept_made)
+    # positional, in field order: keywords would cost more than the rest of this return
     return EpisodeScore(
-        satisfaction=math.tanh(utility / p.satisfaction_scale),
-        utility=utility,
-        loss=loss / total_importance,
-        surprise=surprise,
-        felt_loss=felt_loss / total_importance,
-        promise=promise,
-        expected=expected,
-        gap=gap,
-        kept=kept_list,
-        on_time=on_time_list,
-        has_promise=has_list,
-        promises_kept=kept_sum,
-        promises_broken=made - kept_sum,
-        all_kept=min(kept_at),
-        worst_cell=worst_cell,
+        math.tanh(utility / p.satisfaction_scale),  # satisfaction
+        utility,
+        loss / total_importance,  # loss
+        surprise,
+        felt_loss / total_importance,  # felt_loss
+        promise,
+        expected,
+        gap,
+        kept_list,  # kept
+        on_time_list,  # on_time
+        has_list,  # has_promise
+        kept_sum,  # promises_kept
+        made - kept_sum,  # promises_broken
+        min(kept_at),  # all_kept
+        worst_cell,
     )
 
 
