@@ -385,12 +385,17 @@ def complain(model, draws: EpisodeDraws):
     if model.support is None:
         yield env.timeout(handling)
         return env.now - started
-    with model.support.request() as request:
+    support = model.support
+    request = support.take()
+    if request is not None:  # every agent busy: queue, as long as patience lasts
         outcome = yield request | env.timeout(complaints.patience)
-        if request not in outcome:
+        if request not in outcome:  # gave up: leave the queue (as SimPy's `with` does)
+            request.cancel()
+            support.release(request)
             return None
-        model.metrics.served(complaints.resource, env.now, env.now - started, handling)
-        yield env.timeout(handling)
+    model.metrics.served(complaints.resource, env.now, env.now - started, handling)
+    yield env.timeout(handling)
+    support.give_back(request)
     return env.now - started
 
 
