@@ -365,16 +365,18 @@ class Collector:
         )
         waited_sum, gap_sum = cell["waited_sum"], cell["gap_sum"]
         promised, promised_sum, kept_count = cell["promised"], cell["promised_sum"], cell["kept"]
+        expected, gap, has_promise = score.expected, score.gap, score.has_promise
+        promise, kept = score.promise, score.kept
         for i, c in enumerate(cells):
             visits[c] += 1.0
-            expected_sum[c] += score.expected[i]
+            expected_sum[c] += expected[i]
             delivered_sum[c] += delivered[i]
             waited_sum[c] += waited[i]
-            gap_sum[c] += score.gap[i]
-            if score.has_promise[i]:
+            gap_sum[c] += gap[i]
+            if has_promise[i]:
                 promised[c] += 1.0
-                promised_sum[c] += score.promise[i]
-                kept_count[c] += score.kept[i]
+                promised_sum[c] += promise[i]
+                kept_count[c] += kept[i]
 
     def snapshot(self, day: int) -> None:
         if day < self.days:

@@ -108,15 +108,18 @@ def score_episode(
     kept_made = []  # kept degrees of the promises made, in visit order
     worst_cell, worst_hurt = -1, 0.0
     plain_cell, plain_hurt = -1, 0.0  # the same, ignoring importance (used if all are 0)
-    constants = plan.cell_constants
+    constants, copysign = plan.cell_constants, math.copysign
     for i, cell in enumerate(cells):
         direction, jnd, norm, weight, importance = constants[cell]
         level, promised_level, position = delivered[i], promise[i], touchpoint_position[i]
         has = promised_level == promised_level  # not NaN
-        e = trust * promised_level + (1.0 - trust) * prior[cell] if has else prior[cell]
-        raw = direction * (level - e) / jnd
+        e = prior[cell]
+        if has:
+            e = trust * promised_level + (1.0 - trust) * e
+        signed_gap = direction * (level - e)
+        raw = signed_gap / jnd
         excess = abs(raw) - tolerance
-        felt = math.copysign(excess, raw) if excess > 0.0 else 0.0
+        felt = copysign(excess, raw) if excess > 0.0 else 0.0
         if felt > 0.0:
             felt_value = gain_slope * felt**gain_curvature
         elif felt < 0.0:
@@ -160,7 +163,7 @@ def score_episode(
             if cost < plain_hurt:
                 plain_cell, plain_hurt = cell, cost
         expected[i] = e
-        gap[i] = direction * (level - e)
+        gap[i] = signed_gap
     utilities = [
         perceived[k] + kappa * kept_at[k] if promised[k] else perceived[k] for k in range(n)
     ]
