@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import simpy
 
+from sim.distributions import Constant
 from sim.scenario import DIRECTION, Scenario, Touchpoint
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -141,11 +142,14 @@ class Step:
             resource = resources.get(stage.resource)
             priority = isinstance(resource, simpy.PriorityResource)
             self.stages.append((stage.duration.sample, resource, stage.resource, priority))
+        # per cell: its id, dimension, sampler and, for a constant, its level (no draw needed)
         self.cells = []
         for cell in plan.cells_of[k]:
             dim = plan.cells[cell][1]
-            sample = None if dim == "time" else getattr(tp.delivered, dim).sample
-            self.cells.append((cell, dim, sample))
+            delivered = None if dim == "time" else getattr(tp.delivered, dim)
+            sample = None if delivered is None else delivered.sample
+            fixed = delivered.value if isinstance(delivered, Constant) else None
+            self.cells.append((cell, dim, sample, fixed))
         self.failure_probability = tp.failure.probability
         self.failure_delay = tp.failure.delay
         self.service_drop = tp.failure.service_drop

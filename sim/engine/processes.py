@@ -249,7 +249,7 @@ def journey(model, draws: EpisodeDraws):
     At the over-delivering touchpoint an expedited order jumps the queues and is worked
     faster, a discounted bill comes in below the estimate, an upgrade lifts service.
     Draws whose outcome cannot matter (a failure of probability 0, a route with one
-    way out) are skipped: every draw is keyed by its own slot, so skipping one changes
+    way out, a constant level) are skipped: every draw is keyed by its own slot, so skipping one changes
     no other.
     """
     env, od, metrics = model.env, model.scenario.overdelivery, model.metrics
@@ -298,16 +298,16 @@ def journey(model, draws: EpisodeDraws):
                 yield env.timeout(step.failure_delay)
         position = len(visit.visited)
         visit.visited.append(k)
-        for cell, dim, sample in step.cells:
+        for cell, dim, sample, fixed in step.cells:
             if dim == "time":
                 visit.add(cell, position, env.now - started, queueing)
                 continue
             if dim == "cost":
-                level = sample(draws.cost(k))
+                level = fixed if fixed is not None else sample(draws.cost(k))
                 if here and discount:
                     level *= 1.0 - od.cost.discount  # the bill comes in below the estimate
             else:
-                level = sample(draws.service(k))
+                level = fixed if fixed is not None else sample(draws.service(k))
                 if failure:
                     level = max(1.0, level - step.service_drop)
                 if here and upgrade:
