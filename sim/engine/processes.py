@@ -5,7 +5,8 @@ promises and counters) and reads like the story it models:
 
 * :func:`paid_arrivals` — prospects from paid channels, a Poisson stream (following the
   demand profile of ``calendar``, :func:`later`);
-* :func:`word_of_mouth_referral` — a person told about us shops a little later;
+* :func:`word_of_mouth_referral` — a person told about us shops a little later (a timeout
+  with a callback, as are advice conversations: no process of their own);
 * :func:`prospect` — compares our promises with the rival's, buys or leaves;
 * :func:`lifecycle` — a customer's purchases, one after another until they leave;
 * :func:`purchase` — one purchase episode: the journey, how it felt, a complaint if
