@@ -307,6 +307,7 @@ def journey(model, draws: EpisodeDraws):
                 level = fixed if fixed is not None else sample(draws.cost(k))
                 if here and discount:
                     level *= 1.0 - od.cost.discount  # the bill comes in below the estimate
+                visit.bill += level
             else:
                 level = fixed if fixed is not None else sample(draws.service(k))
                 if failure:
@@ -473,12 +474,7 @@ def account(
     the customer's lifetime value."""
     s = model.scenario
     basket = float(behaviour.basket_size(c.attitude, s.retention.basket_effect))
-    is_cost = model.plan.is_cost
-    bill = 0.0
-    for cell, level in zip(visit.cells, visit.delivered, strict=True):
-        if is_cost[cell]:
-            bill += level
-    bill *= basket
+    bill = visit.bill * basket
     redeemed = c.redeem(bill)
     revenue = 0.0 if after.refunded else bill - redeemed
     goods = s.economics.unit_cost * basket

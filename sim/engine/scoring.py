@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 class Visit:
     """What one journey delivered, cell by cell, and what over-delivering it cost."""
 
-    __slots__ = ("cells", "cost", "delivered", "positions", "visited", "waited")
+    __slots__ = ("bill", "cells", "cost", "delivered", "positions", "visited", "waited")
 
     def __init__(self) -> None:
         self.visited: list[int] = []  # touchpoints, in order
@@ -31,6 +31,7 @@ class Visit:
         self.delivered: list[float] = []
         self.waited: list[float] = []  # queueing part of delivered time (time cells)
         self.cost = 0.0  # expedite and upgrade costs
+        self.bill = 0.0  # the delivered cost levels, added up in visit order
 
     def add(self, cell: int, position: int, level: float, waited: float) -> None:
         self.cells.append(cell)
