@@ -582,6 +582,10 @@ def choice_probability(utility_advantage: ArrayLike) -> np.ndarray:
             return 1.0 / (1.0 + math.exp(-x))
         except OverflowError:  # x < −709: 1/(1 + e^−x) = e^x/(1 + e^x) = e^x in doubles
             return math.exp(x)
+    if type(utility_advantage) is np.float64 and utility_advantage > -700.0:
+        # one numpy number (a prospect in the engine) whose e^−x cannot overflow: the same
+        # numpy arithmetic, without the cost of silencing a warning that cannot come
+        return 1.0 / (1.0 + np.exp(-x))
     with np.errstate(over="ignore"):  # e^−x = inf gives exactly 1/(1 + inf) = 0
         return 1.0 / (1.0 + np.exp(-x))
 
