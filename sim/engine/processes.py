@@ -250,8 +250,9 @@ def journey(model, draws: EpisodeDraws):
     At the over-delivering touchpoint an expedited order jumps the queues and is worked
     faster, a discounted bill comes in below the estimate, an upgrade lifts service.
     Draws whose outcome cannot matter (a failure of probability 0, a route with one
-    way out, a constant level) are skipped: every draw is keyed by its own slot, so skipping one changes
-    no other.
+    way out, a constant level) are skipped: every draw is keyed by its own slot, so
+    skipping one changes no other. A free server is taken without waiting for SimPy to
+    grant it (:class:`~sim.engine.servers.Servers`): the queue is the same.
     """
     env, od, metrics = model.env, model.scenario.overdelivery, model.metrics
     expedite = od.time.share > 0 and draws.expedite() < od.time.share
