@@ -76,7 +76,7 @@ class Section:
 
 def targets_table(targets: list[Target]) -> Table:
     return Table(
-        "TARGETS (issue 6)",
+        "TARGETS (issues 6, 14 and 17)",
         ["target", "goal", "measured", "pass", "from"],
         [t.row() for t in targets],
     )

@@ -11,6 +11,7 @@ Sections (each in its own module; ``--only NAME`` runs one, repeatable):
   re-run from the store.
 * ``app`` — the workshop app: lever move to first answer (issue 16).
 * ``timetable`` — pizza with and without a demand profile, shifts and opening hours: overhead.
+* ``frontier`` — the README's 200-run policy-frontier sweep of pizza on 2 workers (issue 14).
 
 Each section prints its tables on stdout as soon as it is done; progress lines go to stderr.
 A final TARGETS table compares the figures with issue 6's targets; the script exits 1 if a
@@ -44,6 +45,7 @@ SECTIONS = (
     "memory",
     "scaling",
     "sweeps",
+    "frontier",
     "timetable",
     "robustness",
     "app",

@@ -20,6 +20,7 @@ from __future__ import annotations
 import gc
 
 from benchmarks.common import HOURS_PER_DAY, Stopwatch, count_events, log, median, per_second
+from benchmarks.engine import ISSUE_14_EPISODES
 from benchmarks.report import Section, Table, Target
 
 QUICK_HORIZON_DAYS = 60
@@ -95,6 +96,16 @@ def run(quick: bool = False) -> Section:
                 Target(
                     "pizza customer-episodes/s, one core",
                     50_000,
+                    "/s",
+                    True,
+                    row["episodes_per_s"],
+                    f"throughput ({horizon / HOURS_PER_DAY:.0f} d)",
+                )
+            )
+            targets.append(
+                Target(
+                    ISSUE_14_EPISODES,
+                    25_000,
                     "/s",
                     True,
                     row["episodes_per_s"],

@@ -110,7 +110,9 @@ def promise_weight(trust: ArrayLike, experiences: ArrayLike, prior_weight: float
     >>> round(float(promise_weight(0.75, 3, 0.3)), 4)
     0.2572
     """
-    return _number(trust) * (1.0 - prior_weight) ** _number(experiences)
+    if not (type(trust) is float and type(experiences) is int):  # the per-episode fast path
+        trust, experiences = _number(trust), _number(experiences)
+    return trust * (1.0 - prior_weight) ** experiences
 
 
 def update_prior(prior: ArrayLike, delivered: ArrayLike, weight: float) -> np.ndarray:
@@ -122,7 +124,9 @@ def update_prior(prior: ArrayLike, delivered: ArrayLike, weight: float) -> np.nd
     >>> float(update_prior(40.0, 50.0, 0.3))
     43.0
     """
-    return (1.0 - weight) * _number(prior) + weight * _number(delivered)
+    if not (type(prior) is float and type(delivered) is float):  # the per-episode fast path
+        prior, delivered = _number(prior), _number(delivered)
+    return (1.0 - weight) * prior + weight * delivered
 
 
 # --------------------------------------------------------------------------- gaps
@@ -373,6 +377,8 @@ def episode_satisfaction(
 
 def utility_to_satisfaction(utility: ArrayLike, scale: float) -> np.ndarray:
     """The squashing used by :func:`episode_satisfaction`: ``tanh(U/scale)``."""
+    if type(utility) is float:  # the per-episode fast path
+        return math.tanh(utility / scale)
     return _tanh(_number(utility) / scale)
 
 
@@ -383,8 +389,9 @@ def running_mean(mean: ArrayLike, new: ArrayLike, count: ArrayLike) -> np.ndarra
     >>> float(running_mean(0.5, -0.5, 2))
     0.0
     """
-    mean = _number(mean)
-    return mean + (_number(new) - mean) / _number(count)
+    if not (type(mean) is float and type(new) is float and type(count) is int):  # fast path
+        mean, new, count = _number(mean), _number(new), _number(count)
+    return mean + (new - mean) / count
 
 
 def likelihood_to_recommend(
@@ -460,8 +467,12 @@ def update_trust(
     >>> float(trust(a, b)) == 1.0 and a < float("inf")
     True
     """
-    a = _number(kept) + kept_weight * _number(n_kept)
-    b = _number(broken) + broken_weight * _number(n_broken)
+    if not (type(kept) is float and type(broken) is float):  # the per-episode fast path
+        kept, broken = _number(kept), _number(broken)
+    if not (type(n_kept) is float and type(n_broken) is float):
+        n_kept, n_broken = _number(n_kept), _number(n_broken)
+    a = kept + kept_weight * n_kept
+    b = broken + broken_weight * n_broken
     total = a + b
     if total < math.inf if type(total) is float else np.all(total < math.inf):
         return a, b
@@ -502,7 +513,9 @@ def talk_probabilities(
     >>> [round(float(p), 3) for p in talk_probabilities(0.0, 0.5, referral_bonus=0.1)]
     [0.11, 0.0]
     """
-    s, a = _number(surprise), _number(attitude)
+    s, a = surprise, attitude
+    if not (type(s) is float and type(a) is float):  # arrays and lists
+        s, a = _number(s), _number(a)
     chatter_negative = base * (a < 0)
     positive = (
         positive_slope * _positive_part(s) ** curvature
@@ -533,7 +546,9 @@ def advice_rate(attitude: ArrayLike, track_record: ArrayLike, advocacy: float = 
     >>> advice_rate(-0.2, 1.0) == 0.0  # no advice from a dissatisfied customer
     True
     """
-    return advocacy * _positive_part(_number(attitude)) * _number(track_record)
+    if not (type(attitude) is float and type(track_record) is float):  # the per-episode path
+        attitude, track_record = _number(attitude), _number(track_record)
+    return advocacy * _positive_part(attitude) * track_record
 
 
 def track_record(good_episodes: ArrayLike) -> np.ndarray:
@@ -545,7 +560,7 @@ def track_record(good_episodes: ArrayLike) -> np.ndarray:
     >>> [float(track_record(g)) for g in (0, 1, 3)]
     [0.0, 0.5, 0.75]
     """
-    g = _number(good_episodes)
+    g = good_episodes if type(good_episodes) is int else _number(good_episodes)
     return g / (g + 1.0)
 
 
@@ -567,6 +582,10 @@ def choice_probability(utility_advantage: ArrayLike) -> np.ndarray:
             return 1.0 / (1.0 + math.exp(-x))
         except OverflowError:  # x < −709: 1/(1 + e^−x) = e^x/(1 + e^x) = e^x in doubles
             return math.exp(x)
+    if type(utility_advantage) is np.float64 and utility_advantage > -700.0:
+        # one numpy number (a prospect in the engine) whose e^−x cannot overflow: the same
+        # numpy arithmetic, without the cost of silencing a warning that cannot come
+        return 1.0 / (1.0 + np.exp(-x))
     with np.errstate(over="ignore"):  # e^−x = inf gives exactly 1/(1 + inf) = 0
         return 1.0 / (1.0 + np.exp(-x))
 
@@ -628,7 +647,7 @@ def unheard(probability: ArrayLike, multiplier: float, ceiling: ArrayLike) -> Ar
     >>> unheard(0.2, 1.5, 1.0), unheard(0.8, 1.5, 1.0)
     (0.30000000000000004, 1.0)
     """
-    raised = _number(probability) * multiplier
+    raised = (probability if type(probability) is float else _number(probability)) * multiplier
     if type(raised) is float:
         return min(ceiling, raised)
     return np.minimum(ceiling, raised)
@@ -715,9 +734,12 @@ def cumulative_satisfaction(
     >>> float(cumulative_satisfaction(0.5, -0.5, 20, floor=0.1))
     0.4
     """
-    weight = 1.0 / _number(episodes)
+    if not (type(previous) is float and type(satisfaction) is float and type(episodes) is int):
+        previous, satisfaction = _number(previous), _number(satisfaction)
+        episodes = _number(episodes)
+    weight = 1.0 / episodes
     weight = weight + _positive_part(floor - weight)  # max(1/n, floor)
-    return (1.0 - weight) * _number(previous) + weight * _number(satisfaction)
+    return (1.0 - weight) * previous + weight * satisfaction
 
 
 def habitual_response(
@@ -738,8 +760,10 @@ def habitual_response(
     >>> round(float(habitual_response(-0.6, 0.4, habit=1.0, good_episodes=4)), 3)
     0.2
     """
-    anchor = _number(anchor)
-    return anchor + (_number(satisfaction) - anchor) / (1.0 + habit * _number(good_episodes))
+    if not (type(satisfaction) is float and type(anchor) is float and type(good_episodes) is int):
+        satisfaction, anchor = _number(satisfaction), _number(anchor)
+        good_episodes = _number(good_episodes)
+    return anchor + (satisfaction - anchor) / (1.0 + habit * good_episodes)
 
 
 def churn_probability(
@@ -768,10 +792,17 @@ def churn_probability(
     ...      > churn_probability(0.05, 0.4, -0.8, sensitivity=0.5))
     True
     """
-    exponent = -satisfaction_effect * _number(cumulative) + bad_episode_shock * _number(
-        sensitivity
-    ) * _positive_part(-_number(satisfaction))
-    baseline = _number(baseline)
+    if not (
+        type(baseline) is float
+        and type(cumulative) is float
+        and type(satisfaction) is float
+        and type(sensitivity) is float
+    ):  # arrays and lists (floats: the per-episode fast path)
+        baseline, cumulative = _number(baseline), _number(cumulative)
+        satisfaction, sensitivity = _number(satisfaction), _number(sensitivity)
+    exponent = -satisfaction_effect * cumulative + bad_episode_shock * sensitivity * (
+        _positive_part(-satisfaction)
+    )
     if type(exponent) is float:
         if exponent == exponent:
             try:
@@ -811,7 +842,7 @@ def purchase_interval(
     >>> round(float(purchase_interval(240.0, 0.5, 0.5)), 2)
     186.91
     """
-    x = -attitude_effect * _number(attitude)
+    x = -attitude_effect * (attitude if type(attitude) is float else _number(attitude))
     if type(x) is float:
         try:
             return mean_interval * math.exp(x)
@@ -827,7 +858,9 @@ def basket_size(attitude: ArrayLike, basket_effect: float = 0.3) -> np.ndarray:
     >>> float(basket_size(0.5, 0.3))
     1.15
     """
-    return 1.0 + basket_effect * _positive_part(_number(attitude))
+    if type(attitude) is not float:  # arrays and lists
+        attitude = _number(attitude)
+    return 1.0 + basket_effect * _positive_part(attitude)
 
 
 def contact_factor(contact_lift: float, contacts: ArrayLike) -> ArrayLike:

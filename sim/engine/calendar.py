@@ -22,6 +22,7 @@ from bisect import bisect_left, bisect_right
 
 import simpy
 
+from sim.engine.servers import PriorityServers, Servers
 from sim.scenario.calendar import WEEK_MINUTES, open_minutes, staffed_minutes
 
 #: Hours in a week: time slots are the hours of the week, Monday 00:00–01:00 first.
@@ -111,8 +112,8 @@ class Rhythm:
         return self.weights[int(t % self.period)]
 
 
-class ShiftResource(simpy.Resource):
-    """A ``simpy.Resource`` whose servers change with the shifts. A drop lets every service
+class ShiftResource(Servers):
+    """:class:`~sim.engine.servers.Servers` whose servers change with the shifts. A drop lets every service
     in progress finish (nobody is dropped); new services start only below the new capacity.
 
     >>> env = simpy.Environment()
@@ -132,7 +133,7 @@ class ShiftResource(simpy.Resource):
             self._trigger_put(None)
 
 
-class ShiftPriorityResource(simpy.PriorityResource, ShiftResource):
+class ShiftPriorityResource(PriorityServers, ShiftResource):
     """A :class:`ShiftResource` whose queue is ordered by priority (an expedited lane)."""
 
     def __init__(self, env: simpy.Environment, capacity: int) -> None:

@@ -59,7 +59,10 @@ _SLOTTED = ("orders", "promised", "kept", "queued", "closed_waited", "closed_los
 def _spread(hours: list[float], start: float, end: float) -> None:
     """Add the interval [start, end) to ``hours``, split by the hour of the week it covers."""
     while start < end:
-        boundary = min(math.floor(start) + 1.0, end)
+        boundary = math.floor(start) + 1.0
+        if boundary >= end:  # the rest lies within this hour (most waits and services)
+            hours[slot(start)] += end - start
+            return
         hours[slot(start)] += boundary - start
         start = boundary
 
@@ -185,7 +188,8 @@ class Collector:
             use = self.resource_use[resource] = [0.0, 0.0, 0.0]
         use[0] += 1
         use[1] += waited
-        use[2] += min(work, max(self.horizon - now, 0.0))
+        left = self.horizon - now  # busy time counts up to the horizon only
+        use[2] += work if work <= left else (left if left > 0.0 else 0.0)
         if self.by_time:
             self._served_at(resource, now, waited, work)
 
@@ -194,14 +198,16 @@ class Collector:
         slots = self.resource_slots.get(resource)
         if slots is None:
             slots = self.resource_slots[resource] = [[0.0] * WEEK_HOURS for _ in range(5)]
+        requests, queued, waits, queue_hours, busy_hours = slots
         asked = now - waited
         hour = slot(asked)
-        slots[0][hour] += 1
+        requests[hour] += 1
         if waited > 0.0:
-            slots[1][hour] += 1
-            slots[2][hour] += waited
-            _spread(slots[3], asked, now)
-        _spread(slots[4], now, min(now + work, self.horizon))
+            queued[hour] += 1
+            waits[hour] += waited
+            _spread(queue_hours, asked, now)
+        done = now + work
+        _spread(busy_hours, now, done if done <= self.horizon else self.horizon)
 
     def resource_table(self, specs: tuple, resources: dict) -> pd.DataFrame:
         """Per resource: capacity, requests served, utilisation, mean wait, queue at the end.
@@ -359,16 +365,18 @@ class Collector:
         )
         waited_sum, gap_sum = cell["waited_sum"], cell["gap_sum"]
         promised, promised_sum, kept_count = cell["promised"], cell["promised_sum"], cell["kept"]
+        expected, gap, has_promise = score.expected, score.gap, score.has_promise
+        promise, kept = score.promise, score.kept
         for i, c in enumerate(cells):
             visits[c] += 1.0
-            expected_sum[c] += score.expected[i]
+            expected_sum[c] += expected[i]
             delivered_sum[c] += delivered[i]
             waited_sum[c] += waited[i]
-            gap_sum[c] += score.gap[i]
-            if score.has_promise[i]:
+            gap_sum[c] += gap[i]
+            if has_promise[i]:
                 promised[c] += 1.0
-                promised_sum[c] += score.promise[i]
-                kept_count[c] += score.kept[i]
+                promised_sum[c] += promise[i]
+                kept_count[c] += kept[i]
 
     def snapshot(self, day: int) -> None:
         if day < self.days:

@@ -207,9 +207,12 @@ class Customer:
         (:func:`behaviour.purchase_interval`) and after ``contacts`` welcome contacts
         (:func:`behaviour.contact_factor`)."""
         retention = s.retention
-        return behaviour.purchase_interval(
+        interval = behaviour.purchase_interval(
             retention.interval * self.interval_factor, self.cumulative, retention.attitude_effect
-        ) * behaviour.contact_factor(s.followup.contact_lift, contacts)
+        )
+        if contacts:  # no contacts: a factor of exactly 1
+            interval *= behaviour.contact_factor(s.followup.contact_lift, contacts)
+        return interval
 
     def leave(self, now: float) -> None:
         self.churned_at = now

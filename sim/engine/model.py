@@ -40,8 +40,9 @@ from sim.engine.customer import Newcomers
 from sim.engine.plan import JourneyPlan, Step
 from sim.engine.population import CustomerBook
 from sim.engine.scoring import Visit
+from sim.engine.servers import PriorityServers, Servers
 from sim.metrics import customer_table, episode_table
-from sim.policies import QuoteContext, SlottedQuoter
+from sim.policies import QuoteContext, Quoter, SlottedQuoter
 from sim.result import Result
 from sim.rng import MAX_SEED, Streams
 from sim.scenario import Scenario, ScenarioError
@@ -84,16 +85,32 @@ class Model:
         self.rhythm = Rhythm.of(scenario.calendar)  # None: demand is flat
         self.shifts = shifts_of(scenario)
         self.openings = openings_of(scenario)
+        # the first touchpoint's opening hours when a customer finding it closed is lost
+        lost = scenario.calendar.when_closed == "lost"
+        self.turns_away = self.openings[0] if lost else None
         self.resources = {
             r.name: self._resource(r, r.name in expedited) for r in scenario.resources
         }
         self.support = self.resources.get(scenario.complaints.resource)
         self.steps = [
-            Step(k, tp, self.plan, self.resources, bool(od.touchpoint) and tp.name == od.touchpoint)
+            Step(
+                k,
+                tp,
+                self.plan,
+                self.resources,
+                bool(od.touchpoint) and tp.name == od.touchpoint,
+                self.openings[k],
+            )
             for k, tp in enumerate(scenario.touchpoints)
         ]
         self.quoters = self._quoters()
-        self.slotted = {c for c, q in enumerate(self.quoters) if isinstance(q, SlottedQuoter)}
+        slotted = {c for c, q in enumerate(self.quoters) if isinstance(q, SlottedQuoter)}
+        # the quoters that learn from deliveries, by cell, and whether they learn by the hour
+        self.learners = {
+            cell: (quoter, cell in slotted)
+            for cell, quoter in enumerate(self.quoters)
+            if quoter is not None and type(quoter).observe is not Quoter.observe
+        }
         # Cells where both we and the rival promise something: what prospects compare.
         plan = self.plan
         compared = [
@@ -121,9 +138,7 @@ class Model:
         """The queue of resource ``spec``: with shifts, its servers follow them."""
         shifts = self.shifts.get(spec.name)
         if shifts is None:
-            return (simpy.PriorityResource if expedited else simpy.Resource)(
-                self.env, spec.capacity
-            )
+            return (PriorityServers if expedited else Servers)(self.env, spec.capacity)
         return (ShiftPriorityResource if expedited else ShiftResource)(self.env, shifts.first)
 
     def _now(self) -> float:
@@ -164,11 +179,14 @@ class Model:
     def observe(self, visit: Visit, promised: list[float], ordered: float) -> None:
         """Each quoter learns from what its cell delivered against what it promised (a
         promise by the hour learns in the slot of ``ordered``, when the order was placed)."""
+        learners = self.learners
+        if not learners:  # fixed promises only: nothing learns
+            return
         for cell, level in zip(visit.cells, visit.delivered, strict=True):
-            quoter = self.quoters[cell]
-            if quoter is None:
+            if cell not in learners:
                 continue
-            if cell in self.slotted:
+            quoter, by_the_hour = learners[cell]
+            if by_the_hour:
                 quoter.observe_at(ordered, level, promised[cell])
             else:
                 quoter.observe(level, promised[cell])

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import simpy
 
+from sim.distributions import Constant
 from sim.scenario import DIRECTION, Scenario, Touchpoint
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -119,34 +120,46 @@ class Step:
     resources, cells, routes."""
 
     __slots__ = (
+        "branches",
         "cells",
         "failure_delay",
         "failure_probability",
+        "following",
         "k",
         "only_after_failure",
+        "opening",
         "overdelivers",
         "plan",
         "service_drop",
         "stages",
     )
 
-    def __init__(self, k: int, tp, plan: JourneyPlan, resources: dict, overdelivers: bool) -> None:
+    def __init__(
+        self, k: int, tp, plan: JourneyPlan, resources: dict, overdelivers: bool, opening=None
+    ) -> None:
         self.stages = []
         for stage in tp.stages:
             resource = resources.get(stage.resource)
             priority = isinstance(resource, simpy.PriorityResource)
             self.stages.append((stage.duration.sample, resource, stage.resource, priority))
+        # per cell: its id, dimension, sampler and, for a constant, its level (no draw needed)
         self.cells = []
         for cell in plan.cells_of[k]:
             dim = plan.cells[cell][1]
-            sample = None if dim == "time" else getattr(tp.delivered, dim).sample
-            self.cells.append((cell, dim, sample))
+            delivered = None if dim == "time" else getattr(tp.delivered, dim)
+            sample = None if delivered is None else delivered.sample
+            fixed = delivered.value if isinstance(delivered, Constant) else None
+            self.cells.append((cell, dim, sample, fixed))
         self.failure_probability = tp.failure.probability
         self.failure_delay = tp.failure.delay
         self.service_drop = tp.failure.service_drop
         self.only_after_failure = tp.only_after_failure
         self.overdelivers = overdelivers  # the touchpoint where over-delivery happens
         self.k, self.plan = k, plan
+        self.opening = opening  # its opening hours (sim.engine.calendar.Opening), None: always
+        # one way out: the next touchpoint is known without a draw (else call next)
+        self.branches = len(plan.routes[k]) > 1
+        self.following = plan.routes[k][0][1]
 
     def next(self, draws: EpisodeDraws) -> int | None:
         """The touchpoint after this one (None: the journey ends); no draw if one way out."""

@@ -5,7 +5,8 @@ promises and counters) and reads like the story it models:
 
 * :func:`paid_arrivals` — prospects from paid channels, a Poisson stream (following the
   demand profile of ``calendar``, :func:`later`);
-* :func:`word_of_mouth_referral` — a person told about us shops a little later;
+* :func:`word_of_mouth_referral` — a person told about us shops a little later (a timeout
+  with a callback, as are advice conversations: no process of their own);
 * :func:`prospect` — compares our promises with the rival's, buys or leaves;
 * :func:`lifecycle` — a customer's purchases, one after another until they leave;
 * :func:`purchase` — one purchase episode: the journey, how it felt, a complaint if
@@ -35,6 +36,7 @@ True
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 
@@ -66,12 +68,25 @@ def paid_arrivals(model):
         n += 1
 
 
-def word_of_mouth_referral(model, key: int, valence: float, prior: np.ndarray):
-    """Someone who heard word of mouth shops after a delay, if still in the market."""
+def word_of_mouth_referral(model, key: int, valence: float, prior: np.ndarray) -> None:
+    """Someone who heard word of mouth shops after a delay, if still in the market.
+
+    One timeout with a callback (:func:`shop_after_referral`), not a process: a process
+    would cost two more SimPy events (its start and its end) for the same story, at the
+    same times."""
     draws = ProspectDraws(key)
-    yield model.env.timeout(later(model, model.referral_delay.sample(draws.referral_delay())))
+    delay = later(model, model.referral_delay.sample(draws.referral_delay()))
+    model.env.timeout(delay).callbacks.append(
+        partial(shop_after_referral, model, draws, valence, prior)
+    )
+
+
+def shop_after_referral(
+    model, draws: ProspectDraws, valence: float, prior: np.ndarray, _event=None
+) -> None:
+    """The referred person comes to shop (the callback of :func:`word_of_mouth_referral`)."""
     if in_market(model, draws.in_market()):
-        prospect(model, key, "wom", valence, prior)
+        prospect(model, draws.key, "wom", valence, prior)
 
 
 def later(model, hours: float) -> float:
@@ -87,8 +102,8 @@ def later(model, hours: float) -> float:
 def turned_away(model) -> bool:
     """Whether a customer arriving now finds the journey's first touchpoint closed and,
     per ``calendar.when_closed``, goes to the rival (counted)."""
-    opening = model.openings[0]
-    if opening is None or model.scenario.calendar.when_closed != "lost":
+    opening = model.turns_away  # the first touchpoint's hours, if closed means lost
+    if opening is None:
         return False
     if opening.wait(model.env.now) == 0.0:
         return False
@@ -176,34 +191,37 @@ def lifecycle(model, c: Customer):
 def purchase(model, c: Customer):
     """One purchase episode; returns hours until the next one, or None if the customer
     leaves."""
-    s, env = model.scenario, model.env
+    s, env, metrics = model.scenario, model.env, model.metrics
+    perception = s.perception
     started, complaints_before = env.now, c.complaints
     promised = model.promises()  # what the customer is told when ordering
     draws = EpisodeDraws(c.key, c.episodes + 1)
     visit = yield from journey(model, draws)
     c.episodes += 1
     score = score_visit(
-        model.plan, visit, promised, c.prior, c.promise_weight(s.perception.prior_weight)
+        model.plan, visit, promised, c.prior, c.promise_weight(perception.prior_weight)
     )
     model.observe(visit, promised, started)
-    after = aftermath(s, draws) if model.aftercare else NOTHING
-    score = with_aftermath(score, after, s.perception.satisfaction_scale)
+    if model.aftercare:
+        after = aftermath(s, draws)
+        score = with_aftermath(score, after, perception.satisfaction_scale)
+    else:  # nothing can happen after delivery in this scenario
+        after = NOTHING
     if score.satisfaction < s.complaints.threshold:
         feeling = yield from voice(model, c, score, draws)
     else:  # satisfied enough not to complain: nothing to voice or recover
-        feeling = Feeling.as_scored(score, s.perception.satisfaction_scale)
+        feeling = Feeling.as_scored(score, perception.satisfaction_scale)
     account(model, c, visit, score, feeling, after)  # basket: attitude before
-    if model.metrics.by_time:
-        model.metrics.ordered(started, score, visit)
+    if metrics.by_time:
+        metrics.ordered(started, score, visit)
     acted = c.acts_on(feeling.loyalty)
-    trust_change = c.learn(visit, score, feeling, acted, s)
-    model.metrics.trust_changed(trust_change)
+    metrics.trust_changed(c.learn(visit, score, feeling, acted, s))
     valence, told = talk(model, c, feeling, score.worst_cell, draws)
     hazard = c.churn_hazard(acted, feeling.unheard, s)
     churns = draws.churn() < hazard
     c.remember(feeling)
-    if model.metrics.episode_log is not None:
-        model.metrics.log_episode(
+    if metrics.episode_log is not None:
+        metrics.log_episode(
             c,
             started,
             env.now,
@@ -218,7 +236,7 @@ def purchase(model, c: Customer):
         )
     if churns:
         c.leave(env.now)
-        model.metrics.churned(c, score.worst_cell)
+        metrics.churned(c, score.worst_cell)
         model.customers.close(c)
         return None
     wait = -float(c.mean_interval(s, after.contacts)) * math.log(draws.repurchase())
@@ -232,8 +250,9 @@ def journey(model, draws: EpisodeDraws):
     At the over-delivering touchpoint an expedited order jumps the queues and is worked
     faster, a discounted bill comes in below the estimate, an upgrade lifts service.
     Draws whose outcome cannot matter (a failure of probability 0, a route with one
-    way out) are skipped: every draw is keyed by its own slot, so skipping one changes
-    no other.
+    way out, a constant level) are skipped: every draw is keyed by its own slot, so
+    skipping one changes no other. A free server is taken without waiting for SimPy to
+    grant it (:class:`~sim.engine.servers.Servers`): the queue is the same.
     """
     env, od, metrics = model.env, model.scenario.overdelivery, model.metrics
     expedite = od.time.share > 0 and draws.expedite() < od.time.share
@@ -249,11 +268,11 @@ def journey(model, draws: EpisodeDraws):
             continue
         here = step.overdelivers
         fast = here and expedite
-        started = env.now
+        started = now = env.now
         queueing = 0.0
-        opening = model.openings[k]
-        if opening is not None and (closed := opening.wait(started)) > 0.0:
-            metrics.closed(started, lost=False)  # waits for the touchpoint to open
+        opening = step.opening
+        if opening is not None and (closed := opening.wait(now)) > 0.0:
+            metrics.closed(now, lost=False)  # waits for the touchpoint to open
             yield env.timeout(closed)
             queueing += closed
         for index, (sample, resource, name, priority) in enumerate(step.stages):
@@ -264,15 +283,14 @@ def journey(model, draws: EpisodeDraws):
                 yield env.timeout(work)
                 continue
             asked = env.now
-            if priority:
-                request = resource.request(priority=0 if fast else 1)
-            else:
-                request = resource.request()
-            with request:
+            request = resource.take((0 if fast else 1) if priority else None)
+            if request is not None:  # every server busy: queue until one is handed over
                 yield request
-                queueing += env.now - asked
-                metrics.served(name, env.now, env.now - asked, work)
-                yield env.timeout(work)
+            now = env.now
+            queueing += now - asked
+            metrics.served(name, now, now - asked, work)
+            yield env.timeout(work)
+            resource.give_back(request)
         if fast:
             visit.cost += od.time.cost
         failure = step.failure_probability > 0 and draws.failure(k) < step.failure_probability
@@ -282,23 +300,24 @@ def journey(model, draws: EpisodeDraws):
                 yield env.timeout(step.failure_delay)
         position = len(visit.visited)
         visit.visited.append(k)
-        for cell, dim, sample in step.cells:
+        for cell, dim, sample, fixed in step.cells:
             if dim == "time":
                 visit.add(cell, position, env.now - started, queueing)
                 continue
             if dim == "cost":
-                level = sample(draws.cost(k))
+                level = fixed if fixed is not None else sample(draws.cost(k))
                 if here and discount:
                     level *= 1.0 - od.cost.discount  # the bill comes in below the estimate
+                visit.bill += level
             else:
-                level = sample(draws.service(k))
+                level = fixed if fixed is not None else sample(draws.service(k))
                 if failure:
                     level = max(1.0, level - step.service_drop)
                 if here and upgrade:
                     level = min(5.0, level + od.service.points)
                     visit.cost += od.service.cost
             visit.add(cell, position, level, 0.0)
-        k = step.next(draws)
+        k = step.next(draws) if step.branches else step.following
     return visit
 
 
@@ -369,12 +388,17 @@ def complain(model, draws: EpisodeDraws):
     if model.support is None:
         yield env.timeout(handling)
         return env.now - started
-    with model.support.request() as request:
+    support = model.support
+    request = support.take()
+    if request is not None:  # every agent busy: queue, as long as patience lasts
         outcome = yield request | env.timeout(complaints.patience)
-        if request not in outcome:
+        if request not in outcome:  # gave up: leave the queue (as SimPy's `with` does)
+            request.cancel()
+            support.release(request)
             return None
-        model.metrics.served(complaints.resource, env.now, env.now - started, handling)
-        yield env.timeout(handling)
+    model.metrics.served(complaints.resource, env.now, env.now - started, handling)
+    yield env.timeout(handling)
+    support.give_back(request)
     return env.now - started
 
 
@@ -407,9 +431,7 @@ def talk(
     model.metrics.talk(model.env.now, valence, listeners, worst_cell)
     for listener in range(listeners):
         # a copy: the listener hears what the friend knows now, not what they learn later
-        model.env.process(
-            word_of_mouth_referral(model, draws.listener_key(listener), valence, c.prior.copy())
-        )
+        word_of_mouth_referral(model, draws.listener_key(listener), valence, c.prior.copy())
     return valence, listeners
 
 
@@ -428,19 +450,20 @@ def advise(model, c: Customer, hours: float, draws: EpisodeDraws) -> None:
     mean = per_year * window / HOURS_PER_UNIT["y"]
     count = min(poisson_inverse(mean, draws.advice_count()), MAX_ADVICE)
     for i in range(count):
-        model.env.process(recommendation(model, c, window, AdviceDraws(draws.advice_key(i))))
+        talk_draws = AdviceDraws(draws.advice_key(i))
+        # one timeout with a callback, not a process (see word_of_mouth_referral)
+        model.env.timeout(window * talk_draws.when()).callbacks.append(
+            partial(recommendation, model, c, talk_draws)
+        )
 
 
-def recommendation(model, c: Customer, hours: float, draws: AdviceDraws):
-    """One advice conversation, at a uniform time in the next ``hours``: the customer praises
-    us to Poisson(reach) people, who may come to shop."""
-    yield model.env.timeout(hours * draws.when())
+def recommendation(model, c: Customer, draws: AdviceDraws, _event=None) -> None:
+    """One advice conversation, when :func:`advise` scheduled it: the customer praises us to
+    Poisson(reach) people, who may come to shop."""
     listeners = poisson_inverse(model.scenario.wom.reach, draws.listeners())
     model.metrics.talk(model.env.now, 1.0, listeners, -1)
     for listener in range(listeners):
-        model.env.process(
-            word_of_mouth_referral(model, draws.listener_key(listener), 1.0, c.prior.copy())
-        )
+        word_of_mouth_referral(model, draws.listener_key(listener), 1.0, c.prior.copy())
 
 
 # ---------------------------------------------------------------------- bookkeeping
@@ -452,12 +475,7 @@ def account(
     the customer's lifetime value."""
     s = model.scenario
     basket = float(behaviour.basket_size(c.attitude, s.retention.basket_effect))
-    is_cost = model.plan.is_cost
-    bill = 0.0
-    for cell, level in zip(visit.cells, visit.delivered, strict=True):
-        if is_cost[cell]:
-            bill += level
-    bill *= basket
+    bill = visit.bill * basket
     redeemed = c.redeem(bill)
     revenue = 0.0 if after.refunded else bill - redeemed
     goods = s.economics.unit_cost * basket

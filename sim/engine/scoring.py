@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 class Visit:
     """What one journey delivered, cell by cell, and what over-delivering it cost."""
 
-    __slots__ = ("cells", "cost", "delivered", "positions", "visited", "waited")
+    __slots__ = ("bill", "cells", "cost", "delivered", "positions", "visited", "waited")
 
     def __init__(self) -> None:
         self.visited: list[int] = []  # touchpoints, in order
@@ -31,6 +31,7 @@ class Visit:
         self.delivered: list[float] = []
         self.waited: list[float] = []  # queueing part of delivered time (time cells)
         self.cost = 0.0  # expedite and upgrade costs
+        self.bill = 0.0  # the delivered cost levels, added up in visit order
 
     def add(self, cell: int, position: int, level: float, waited: float) -> None:
         self.cells.append(cell)
@@ -99,21 +100,27 @@ def score_episode(
     gain_slope, loss_aversion = p.gain_slope, p.loss_aversion
     gain_curvature, loss_curvature = p.gain_curvature, p.loss_curvature
     fade = p.kept_fade
-    n = len(visited)
+    n, m = len(visited), len(cells)
     perceived, lost, felt_sum, felt_lost = [0.0] * n, [0.0] * n, [0.0] * n, [0.0] * n
     promised, kept_at = [False] * n, [1.0] * n
-    expected, gap, kept_list, on_time_list, has_list = [], [], [], [], []
+    # per visited cell, filled by index (cheaper than appending, on the per-episode path)
+    expected, gap, kept_list = [0.0] * m, [0.0] * m, [1.0] * m
+    on_time_list, has_list = [True] * m, [False] * m
+    kept_made = []  # kept degrees of the promises made, in visit order
     worst_cell, worst_hurt = -1, 0.0
     plain_cell, plain_hurt = -1, 0.0  # the same, ignoring importance (used if all are 0)
-    constants = plan.cell_constants
+    constants, copysign = plan.cell_constants, math.copysign
     for i, cell in enumerate(cells):
         direction, jnd, norm, weight, importance = constants[cell]
         level, promised_level, position = delivered[i], promise[i], touchpoint_position[i]
         has = promised_level == promised_level  # not NaN
-        e = trust * promised_level + (1.0 - trust) * prior[cell] if has else prior[cell]
-        raw = direction * (level - e) / jnd
+        e = prior[cell]
+        if has:
+            e = trust * promised_level + (1.0 - trust) * e
+        signed_gap = direction * (level - e)
+        raw = signed_gap / jnd
         excess = abs(raw) - tolerance
-        felt = math.copysign(excess, raw) if excess > 0.0 else 0.0
+        felt = copysign(excess, raw) if excess > 0.0 else 0.0
         if felt > 0.0:
             felt_value = gain_slope * felt**gain_curvature
         elif felt < 0.0:
@@ -126,34 +133,38 @@ def score_episode(
         elif has:  # behaviour.credited_quality: no credit beyond the promised level
             promised_quality = direction * (promised_level - norm) / jnd
             if quality > promised_quality:
-                quality = max(promised_quality, 0.0)
+                quality = 0.0 if promised_quality < 0.0 else promised_quality  # max(…, 0)
         perceived[position] += weight * (quality_weight * quality + felt_value)
         felt_sum[position] += weight * felt
         if felt_value < 0.0:
             lost[position] += weight * -felt_value
             felt_lost[position] += weight * -felt
         if has:
-            # behaviour.kept_degree and behaviour.promise_kept, for one float
+            # behaviour.kept_degree and behaviour.promise_kept, for one float: the degree
+            # is clipped to 0…1 (NaN stays NaN, as with min/max)
             shortfall = direction * (promised_level - level)
-            degree = min(max(1.0 - (shortfall / jnd - tolerance) / fade, 0.0), 1.0)
-            on_time = shortfall <= KEPT_TOLERANCE
-            promised[position] = True
+            degree = 1.0 - (shortfall / jnd - tolerance) / fade
+            if degree < 0.0:
+                degree = 0.0
+            elif degree > 1.0:
+                degree = 1.0
+            on_time_list[i] = shortfall <= KEPT_TOLERANCE
+            has_list[i] = promised[position] = True
+            kept_list[i] = degree
+            kept_made.append(degree)
             if degree < kept_at[position]:
                 kept_at[position] = degree
         else:
-            degree, on_time = 1.0, True
+            degree = 1.0
         if felt_value < 0.0 or degree < 1.0:  # what this cell cost the episode
-            cost = weight * min(felt_value, 0.0) - kappa * (1.0 - degree)
+            cost = weight * (0.0 if felt_value > 0.0 else felt_value) - kappa * (1.0 - degree)
             hurt = importance * cost
             if hurt < worst_hurt:
                 worst_cell, worst_hurt = cell, hurt
             if cost < plain_hurt:
                 plain_cell, plain_hurt = cell, cost
-        expected.append(e)
-        gap.append(direction * (level - e))
-        kept_list.append(degree)
-        on_time_list.append(on_time)
-        has_list.append(has)
+        expected[i] = e
+        gap[i] = signed_gap
     utilities = [
         perceived[k] + kappa * kept_at[k] if promised[k] else perceived[k] for k in range(n)
     ]
@@ -186,24 +197,25 @@ def score_episode(
         peak = max(utilities, key=abs)
         utility = 0.5 * (peak + utilities[-1])
         surprise = 0.5 * (max(felt_sum, key=abs) + felt_sum[-1])
-    made = sum(has_list)
-    kept_sum = sum(degree for has, degree in zip(has_list, kept_list, strict=True) if has)
+    made = len(kept_made)
+    kept_sum = sum(kept_made)
+    # positional, in field order: keywords would cost more than the rest of this return
     return EpisodeScore(
-        satisfaction=math.tanh(utility / p.satisfaction_scale),
-        utility=utility,
-        loss=loss / total_importance,
-        surprise=surprise,
-        felt_loss=felt_loss / total_importance,
-        promise=promise,
-        expected=expected,
-        gap=gap,
-        kept=kept_list,
-        on_time=on_time_list,
-        has_promise=has_list,
-        promises_kept=kept_sum,
-        promises_broken=made - kept_sum,
-        all_kept=min(kept_at),
-        worst_cell=worst_cell,
+        math.tanh(utility / p.satisfaction_scale),  # satisfaction
+        utility,
+        loss / total_importance,  # loss
+        surprise,
+        felt_loss / total_importance,  # felt_loss
+        promise,
+        expected,
+        gap,
+        kept_list,  # kept
+        on_time_list,  # on_time
+        has_list,  # has_promise
+        kept_sum,  # promises_kept
+        made - kept_sum,  # promises_broken
+        min(kept_at),  # all_kept
+        worst_cell,
     )
 
 
