@@ -526,7 +526,7 @@ def robustness_chart(study, policy: str, other: str, kpi: str = "profit") -> Fig
     from matplotlib.ticker import FuncFormatter, NullFormatter
 
     from sim.experiment.robustness import kpi_label
-    from sim.scenario.uncertainties import significant
+    from sim.units import significant
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
     regrets = [

@@ -73,6 +73,20 @@ def shown(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def significant(value: float, digits: int = 2) -> str:
+    """A number with ``digits`` significant digits, thousands separators and no exponent.
+
+    >>> significant(0.000123), significant(9.27), significant(123456.0), significant(0.0)
+    ('0.00012', '9.3', '120,000', '0')
+    """
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else str(value)
+    magnitude = math.floor(math.log10(abs(value)))
+    rounded = round(value, digits - 1 - magnitude)
+    decimals = max(0, digits - 1 - magnitude)
+    return f"{rounded:,.{decimals}f}"
+
+
 def parse_duration(value: object, default_unit: str = "h") -> float:
     """Return ``value`` in hours.
 

@@ -31,8 +31,7 @@ from sim.app.workshop import Workshop
 from sim.experiment.robustness import Robustness, robustness
 from sim.kpis import KPIS
 from sim.scenario import ScenarioError
-from sim.scenario.uncertainties import significant
-from sim.units import format_duration
+from sim.units import format_duration, significant
 
 #: Worlds of the app's study: a power of 2 (a Sobol' design is balanced there); a few
 #: seconds per world on 2 cores at 90 days (docs/app.md, "Speed").

@@ -72,7 +72,7 @@ from sim.experiment.stats import mean_ci
 from sim.metrics import KPI_NAMES, KPI_RANGES
 from sim.result import Result
 from sim.scenario import Scenario, ScenarioError
-from sim.scenario.uncertainties import significant
+from sim.units import significant
 
 METHODS = ("nelder-mead", "powell")
 #: Objective value of a point where some statistic could not be computed (all NaN).

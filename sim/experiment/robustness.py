@@ -44,7 +44,7 @@ from sim.experiment.uncertainties import resolve
 from sim.kpis import KPIS
 from sim.metrics import KPI_NAMES
 from sim.scenario import Scenario
-from sim.scenario.uncertainties import Uncertainty, significant, without_uncertainties
+from sim.scenario.uncertainties import Uncertainty, without_uncertainties
 
 #: KPIs where less is better (their direction has one home, the KPI registry); on every other
 #: KPI more is better.
@@ -389,4 +389,4 @@ def _summarise(runs, names, ranges, kpis, rule) -> tuple[pd.DataFrame, pd.DataFr
     return worlds, summary
 
 
-__all__ = ["Robustness", "Rule", "kpi_label", "parse_rule", "robustness", "significant"]
+__all__ = ["Robustness", "Rule", "kpi_label", "parse_rule", "robustness"]

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sim.scenario.specs import ScenarioError, _Context, _Spec, suggest
-from sim.units import shown
+from sim.units import shown, significant
 
 if TYPE_CHECKING:
     from sim.scenario.schema import Scenario
@@ -84,20 +84,6 @@ class Uncertainty:
         ('0.012 logit per jnd', '1,200 people per talk')
         """
         return f"{significant(value)}{' ' + self.unit if self.unit else ''}"
-
-
-def significant(value: float, digits: int = 2) -> str:
-    """A number with ``digits`` significant digits, thousands separators and no exponent.
-
-    >>> significant(0.000123), significant(9.27), significant(123456.0), significant(0.0)
-    ('0.00012', '9.3', '120,000', '0')
-    """
-    if value == 0 or not math.isfinite(value):
-        return "0" if value == 0 else str(value)
-    magnitude = math.floor(math.log10(abs(value)))
-    rounded = round(value, digits - 1 - magnitude)
-    decimals = max(0, digits - 1 - magnitude)
-    return f"{rounded:,.{decimals}f}"
 
 
 #: The plausible range of each behavioural parameter (docs/sources.md §18 gives each source).
