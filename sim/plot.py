@@ -36,6 +36,7 @@ from sim.experiment.stats import mean_ci
 from sim.kpis import KPIS, parameter_label, parameter_unit
 from sim.result import Result
 from sim.scenario import DIMENSIONS
+from sim.scenario.calendar import WEEKDAY_NAMES
 from sim.units import HOURS_PER_UNIT
 
 #: Colours, safe for colour-blind readers: the Okabe & Ito (2008) palette for categories and
@@ -428,7 +429,6 @@ _HEAT = {
         True,
     ),
 }
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def when_promises_break(
@@ -477,7 +477,7 @@ def when_promises_break(
         aspect="auto",
     )
     ax.set_xticks(range(0, 24, 2), [f"{h:02d}:00" for h in range(0, 24, 2)], fontsize=8)
-    ax.set_yticks(range(7), _WEEKDAYS)
+    ax.set_yticks(range(7), WEEKDAY_NAMES)
     ax.set_xlabel("hour of day (order placed)")
     ax.set_title(f"{title}, by hour and weekday")
     fig.colorbar(image, ax=ax, label=label)

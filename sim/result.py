@@ -14,6 +14,7 @@ import pandas as pd
 
 from sim.kpis import KPIS, derived
 from sim.scenario import Scenario
+from sim.scenario.calendar import WEEKDAY_NAMES
 from sim.units import HOURS_PER_UNIT, format_duration
 
 #: The report's sections and the KPIs each shows, in this order: every KPI of the registry
@@ -410,10 +411,6 @@ class Result:
             shares = "".join(f"{getattr(row, f'{o}_share'):>16.0%}" for o in outcomes)
             rows.append(f"  {where:<24}{shares}")
         return "\n".join(rows)
-
-
-#: Weekdays as the report shows them (the run starts on a Monday).
-WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _hours(hour: int) -> str:

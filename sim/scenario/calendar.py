@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 #: Weekday names as written in a scenario, Monday first (the run starts on a Monday).
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+#: The same names as a reader sees them in tables and charts ("Mon" … "Sun").
+WEEKDAY_NAMES = tuple(day.title() for day in WEEKDAYS)
 #: Minutes in a day and in a week: shifts and opening hours are read to the minute.
 DAY_MINUTES, WEEK_MINUTES = 24 * 60, 7 * 24 * 60
 #: Largest weight of a demand profile (weights are relative: only their ratios matter).
