@@ -29,7 +29,8 @@ AFTER_PURCHASE = (
     "refunds",
     "extra_costs",
 )
-#: Every KPI of a run, in report order (``Result.kpis`` has exactly these).
+#: Every KPI of a run, in the order of ``Result.kpis`` (which has exactly these); the text
+#: report groups and orders them by :data:`sim.result.REPORT_SECTIONS`.
 KPI_NAMES = (
     "prospects",
     "prospects_paid",
