@@ -37,7 +37,7 @@ from sim.kpis import KPIS, parameter_label, parameter_unit
 from sim.result import Result
 from sim.scenario import DIMENSIONS
 from sim.scenario.calendar import WEEKDAY_NAMES
-from sim.units import HOURS_PER_UNIT
+from sim.units import level_text
 
 #: Colours, safe for colour-blind readers: the Okabe & Ito (2008) palette for categories and
 #: ColorBrewer's red–blue for the gap (worse than expected red, better blue).
@@ -106,7 +106,9 @@ def gap_map(result: Result, ax: Axes | None = None) -> Figure:
     for row in result.touchpoints.itertuples():
         i, j = names.index(row.touchpoint), DIMENSIONS.index(row.dimension)
         grid[i, j] = row.gap / getattr(jnd, row.dimension)
-        text = gap_text(scenario, row.dimension, row.gap)
+        text = level_text(
+            row.gap, row.dimension, scenario.time_unit, scenario.economics.currency, True, "pts"
+        )
         if not pd.isna(row.kept_rate):
             text += f"\nkept {row.kept_rate:.0%}"
         labels[i][j] = text
@@ -132,28 +134,6 @@ def gap_map(result: Result, ax: Axes | None = None) -> Figure:
     bar.ax.set_yticklabels(["worse", "as expected", "better"])
     bar.set_label("gap, in noticeable steps")
     return fig
-
-
-def gap_text(scenario, dimension: str, gap: float) -> str:
-    """A gap in its dimension's own unit, signed ("−8.1 min", "+12 THB", "+0.13 pts").
-
-    >>> import sim
-    >>> gap_text(sim.examples.load("pizza"), "time", -0.135)
-    '−8.1 min'
-    """
-    if pd.isna(gap):
-        return "—"
-    if dimension == "time":
-        unit = scenario.time_unit
-        value, text = gap / HOURS_PER_UNIT[unit], f"{{:+,.1f}} {unit}"
-    elif dimension == "cost":
-        value, text = gap, f"{{:+,.0f}} {scenario.economics.currency}"
-    else:
-        value, text = gap, "{:+.2f} pts"
-    number = text.format(value)
-    if number.lstrip("+-").split(" ")[0].strip("0.,") == "":
-        number = number.lstrip("+-")
-    return number.replace("-", "−")
 
 
 @_styled

@@ -15,7 +15,7 @@ import pandas as pd
 from sim.kpis import KPIS, derived
 from sim.scenario import Scenario
 from sim.scenario.calendar import WEEKDAY_NAMES
-from sim.units import HOURS_PER_UNIT, format_duration
+from sim.units import format_duration, level_text
 
 #: The report's sections and the KPIs each shows, in this order: every KPI of the registry
 #: (:data:`sim.kpis.KPIS`) but those after the sale, shown only when they happened.
@@ -289,32 +289,16 @@ class Result:
             f"{row.touchpoint} {row.dimension} {row.kept_rate:.0%}" for row in promised.itertuples()
         )
 
-    def _level(self, dimension: str, value: float, signed: bool = False) -> str:
-        """A touchpoint's level in its dimension's unit: '43.1 min', '299 THB', '3.85'
-        (service, on 1–5); ``signed`` for a gap. A minus sign, never a hyphen."""
-        if pd.isna(value):
-            return "—"
-        sign = "+" if signed else ""
-        if dimension == "time":
-            unit = self.scenario.time_unit
-            text = f"{value / HOURS_PER_UNIT[unit]:{sign},.1f} {unit}"
-        elif dimension == "cost":
-            text = f"{value:{sign},.0f} {self.scenario.economics.currency}"
-        else:
-            text = f"{value:{sign},.2f}"
-        if not any(ch in "123456789" for ch in text.split()[0]):
-            text = text.lstrip("+-")  # a rounded zero has no sign
-        return text.replace("-", "−")
-
     def _touchpoint_lines(self) -> str:
         rows = [
             f"  {'touchpoint':<14}{'dimension':<10}{'promised':>12}{'expected':>12}"
             f"{'delivered':>12}{'gap':>12}{'kept':>7}"
         ]
+        unit, money = self.scenario.time_unit, self.scenario.economics.currency
         for row in self.touchpoints.itertuples():
             levels = (row.promised, row.expected, row.delivered)
-            shown = [self._level(row.dimension, value) for value in levels]
-            shown.append(self._level(row.dimension, row.gap, signed=True))
+            shown = [level_text(value, row.dimension, unit, money) for value in levels]
+            shown.append(level_text(row.gap, row.dimension, unit, money, signed=True))
             kept = "—" if pd.isna(row.kept_rate) else f"{row.kept_rate:.0%}"
             rows.append(
                 f"  {row.touchpoint:<14}{row.dimension:<10}"

@@ -87,6 +87,40 @@ def significant(value: float, digits: int = 2) -> str:
     return f"{rounded:,.{decimals}f}"
 
 
+def level_text(
+    value: float,
+    dimension: str,
+    time_unit: str,
+    currency: str,
+    signed: bool = False,
+    service_unit: str = "",
+) -> str:
+    """A touchpoint's level — or, ``signed``, a gap — in its dimension's own unit: a time
+    (given in hours) in ``time_unit`` with one decimal, a cost in ``currency``, service
+    points with two decimals (then ``service_unit``, if any). "—" for a missing value; a
+    minus sign, never a hyphen, and no sign on a rounded zero.
+
+    >>> level_text(-0.135, "time", "min", "THB", signed=True), level_text(299.0, "cost", "min", "THB")
+    ('−8.1 min', '299 THB')
+    >>> level_text(0.001, "service", "min", "THB", signed=True, service_unit="pts")
+    '0.00 pts'
+    >>> level_text(float("nan"), "time", "min", "THB")
+    '—'
+    """
+    if value is None or value != value:
+        return "—"
+    sign = "+" if signed else ""
+    if dimension == "time":
+        text = f"{value / HOURS_PER_UNIT[time_unit]:{sign},.1f} {time_unit}"
+    elif dimension == "cost":
+        text = f"{value:{sign},.0f} {currency}"
+    else:
+        text = f"{value:{sign},.2f}" + (f" {service_unit}" if service_unit else "")
+    if text.split(" ")[0].lstrip("+-").strip("0.,") == "":  # a rounded zero has no sign
+        text = text.lstrip("+-")
+    return text.replace("-", "−")
+
+
 def parse_duration(value: object, default_unit: str = "h") -> float:
     """Return ``value`` in hours.
 

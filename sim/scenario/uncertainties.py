@@ -306,6 +306,5 @@ __all__ = [
     "apply",
     "check_fields",
     "field_problems",
-    "significant",
     "without_uncertainties",
 ]
